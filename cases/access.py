@@ -1,0 +1,300 @@
+"""The one place that decides who sees and does what.
+
+Rules, as one table (role x action), mirrored in ``cases/README.md`` and read by the
+tests. SIRT members act as coordinators on every case. Everybody else gets rights on
+a case only through an active participant row (their organisation's, or their own),
+written down as guardian object permissions in the same transaction that creates or
+removes the participant.
+
+- ``Case.objects.visible_to(user)`` / ``filter_visible`` for every list, search,
+  count, feed and export.
+- ``get_case_for(user, reference, action)`` for every detail view: ``Http404`` when
+  the user may not see the case (exactly like a missing one), ``PermissionDenied``
+  when they may see it but not do ``action``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from django.contrib.auth.models import Permission
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django.db.models import Q
+from django.http import Http404
+
+from cases.models import (
+    Case,
+    CaseGroupObjectPermission,
+    CaseUserObjectPermission,
+    Comment,
+    CommentVisibility,
+    Organisation,
+    Participant,
+    ParticipantRole,
+    Report,
+)
+
+Role = ParticipantRole
+
+# Actions a role may take on a case. Each action is also a guardian permission
+# codename on Case, except the coordinator-only ones (SIRT is never a grant).
+ROLE_ACTIONS: dict[str, frozenset[str]] = {
+    Role.COORDINATOR: frozenset(
+        {
+            "view_case",
+            "comment_case",
+            "respond_case",
+            "edit_vulnerability",
+            "upload_case",
+            "view_reporters",
+            "propose_embargo",
+            "update_release",
+            "report_deployment",
+            "view_advisory_draft",
+            # coordinator only, never granted through participation:
+            "manage_case",
+            "view_internal",
+            "view_access_log",
+        }
+    ),
+    Role.MAINTAINER: frozenset(
+        {
+            "view_case",
+            "comment_case",
+            "respond_case",
+            "edit_vulnerability",
+            "upload_case",
+            "view_reporters",
+            "propose_embargo",
+            "update_release",
+            "view_advisory_draft",
+        }
+    ),
+    Role.REPORTER: frozenset({"view_case", "comment_case", "upload_case"}),
+    Role.PARTNER: frozenset(
+        {"view_case", "comment_case", "report_deployment", "view_advisory_draft"}
+    ),
+    Role.DOWNSTREAM: frozenset(
+        {"view_case", "comment_case", "report_deployment", "view_advisory_draft"}
+    ),
+}
+COORDINATOR_ONLY = frozenset({"manage_case", "view_internal", "view_access_log"})
+GRANTABLE = frozenset().union(*ROLE_ACTIONS.values()) - COORDINATOR_ONLY
+ALL_ACTIONS = frozenset().union(*ROLE_ACTIONS.values())
+
+
+def is_sirt(user: Any) -> bool:
+    """SIRT coordinators: active members of a SIRT organisation."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    cached = getattr(user, "_akrites_is_sirt", None)
+    if cached is None:
+        cached = user.memberships.filter(organisation__kind=Organisation.Kind.SIRT).exists()
+        user._akrites_is_sirt = cached
+    return cached
+
+
+def _perm(codename: str) -> Permission:
+    return Permission.objects.get(content_type__app_label="cases", codename=codename)
+
+
+def filter_visible(queryset: models.QuerySet, user: Any) -> models.QuerySet:
+    """Restrict a Case queryset to what ``user`` may see."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return queryset.none()
+    if is_sirt(user):
+        return queryset
+    user_grants = CaseUserObjectPermission.objects.filter(
+        user=user, permission__codename="view_case", permission__content_type__app_label="cases"
+    ).values("content_object_id")
+    group_grants = CaseGroupObjectPermission.objects.filter(
+        group__user=user,
+        permission__codename="view_case",
+        permission__content_type__app_label="cases",
+    ).values("content_object_id")
+    return queryset.filter(Q(pk__in=user_grants) | Q(pk__in=group_grants))
+
+
+def visible_cases(user: Any) -> models.QuerySet:
+    return filter_visible(Case.objects.all(), user)
+
+
+@dataclass
+class CaseAccess:
+    """What one user may do on one case, and through which roles."""
+
+    user: Any
+    case: Case
+    roles: frozenset[str] = field(default_factory=frozenset)
+
+    @cached_property
+    def actions(self) -> frozenset[str]:
+        allowed: set[str] = set()
+        for role in self.roles:
+            allowed |= ROLE_ACTIONS[role]
+        return frozenset(allowed)
+
+    @property
+    def can_view(self) -> bool:
+        return "view_case" in self.actions
+
+    @property
+    def is_coordinator(self) -> bool:
+        return Role.COORDINATOR in self.roles
+
+    @property
+    def is_reporter_only(self) -> bool:
+        return self.roles == frozenset({Role.REPORTER})
+
+    def can(self, action: str) -> bool:
+        if action not in ALL_ACTIONS:
+            raise ValueError(f"Unknown action {action!r}")
+        return action in self.actions
+
+    @cached_property
+    def organisation_ids(self) -> frozenset[int]:
+        """The user's organisations that take part in this case."""
+        return frozenset(
+            Participant.objects.active()
+            .filter(case=self.case, organisation__members=self.user)
+            .values_list("organisation_id", flat=True)
+        )
+
+    def participants(self) -> models.QuerySet:
+        """Participants this user may see: reporters never see other reporters."""
+        qs = self.case.participants.active().select_related("organisation", "user")
+        if not self.can("view_reporters"):
+            qs = qs.exclude(Q(role=Role.REPORTER) & ~self._own_participant_q())
+        return qs
+
+    def _own_participant_q(self) -> Q:
+        return Q(user=self.user) | Q(organisation__in=list(self.organisation_ids))
+
+    def comments(self) -> models.QuerySet:
+        return filter_comments(self.case.comments.all(), self)
+
+    def reports(self) -> models.QuerySet:
+        qs = self.case.reports.all()
+        if not self.can("view_reporters"):
+            qs = qs.filter(reporter=self.user)
+        return qs
+
+
+def filter_comments(queryset: models.QuerySet, access: CaseAccess) -> models.QuerySet:
+    if access.can("view_internal"):
+        return queryset
+    return queryset.filter(
+        Q(visibility=CommentVisibility.ALL)
+        | Q(
+            visibility=CommentVisibility.ORGANISATION,
+            organisation__in=list(access.organisation_ids),
+        )
+    )
+
+
+def comment_visible_to(comment: Comment, user: Any) -> bool:
+    access = access_for(user, comment.case)
+    return (
+        access.can_view and filter_comments(Comment.objects.filter(pk=comment.pk), access).exists()
+    )
+
+
+def roles_for(user: Any, case: Case) -> frozenset[str]:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    if is_sirt(user):
+        return frozenset({Role.COORDINATOR})
+    roles = (
+        Participant.objects.active()
+        .filter(case=case)
+        .filter(Q(user=user) | Q(organisation__group__user=user))
+        .values_list("role", flat=True)
+    )
+    granted = set(roles)
+    # Grants are the source of truth for visibility: without view_case, no roles.
+    if granted and not filter_visible(Case.objects.filter(pk=case.pk), user).exists():
+        return frozenset()
+    return frozenset(granted)
+
+
+def access_for(user: Any, case: Case) -> CaseAccess:
+    return CaseAccess(user=user, case=case, roles=roles_for(user, case))
+
+
+def get_case_for(user: Any, reference: str, action: str = "view_case") -> tuple[Case, CaseAccess]:
+    """Fetch a case by reference: 404 if invisible, 403 if ``action`` is not allowed."""
+    try:
+        case = filter_visible(Case.objects.all(), user).get(reference=reference)
+    except Case.DoesNotExist:
+        raise Http404("No such case.") from None
+    access = access_for(user, case)
+    if not access.can_view:
+        raise Http404("No such case.")
+    if not access.can(action):
+        raise PermissionDenied("You cannot do this on this case.")
+    return case, access
+
+
+def visible_reports(user: Any) -> models.QuerySet:
+    """SIRT sees every report; anyone else only the reports they submitted."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Report.objects.none()
+    if is_sirt(user):
+        return Report.objects.all()
+    return Report.objects.filter(reporter=user)
+
+
+def can_act(user: Any, case: Case, action: str) -> bool:
+    return access_for(user, case).can(action)
+
+
+def require(access: CaseAccess, action: str) -> None:
+    if not access.can(action):
+        raise PermissionDenied("You cannot do this on this case.")
+
+
+# --------------------------------------------------------------------------- grants
+
+
+def sync_grants(case: Case, *, organisation: Organisation | None = None, user: Any = None) -> None:
+    """Rewrite guardian grants of one organisation (or user) on one case from its active roles.
+
+    Called inside the transaction that adds or removes the participant.
+    """
+    assert (organisation is None) != (user is None)
+    with transaction.atomic():
+        participants = Participant.objects.active().filter(case=case)
+        if organisation is not None:
+            roles = participants.filter(organisation=organisation).values_list("role", flat=True)
+        else:
+            roles = participants.filter(user=user).values_list("role", flat=True)
+        wanted: set[str] = set()
+        for role in set(roles):
+            wanted |= ROLE_ACTIONS[role] - COORDINATOR_ONLY
+        perms = {
+            p.codename: p
+            for p in Permission.objects.filter(
+                content_type__app_label="cases", codename__in=GRANTABLE
+            )
+        }
+        if organisation is not None:
+            table, owner = CaseGroupObjectPermission, {"group": organisation.group}
+        else:
+            table, owner = CaseUserObjectPermission, {"user": user}
+        existing = set(
+            table.objects.filter(content_object=case, **owner).values_list(
+                "permission__codename", flat=True
+            )
+        )
+        table.objects.filter(
+            content_object=case, permission__codename__in=existing - wanted, **owner
+        ).delete()
+        table.objects.bulk_create(
+            [
+                table(content_object=case, permission=perms[codename], **owner)
+                for codename in wanted - existing
+            ]
+        )

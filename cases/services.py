@@ -1,0 +1,504 @@
+"""Workflows that span several models: triage, participants, discussion, files.
+
+Each function is one transaction: lock, check, change, write the timeline entry.
+Views, the API, commands and tasks call these; none re-implements them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from cases import access
+from cases.models import (
+    AffectedPackage,
+    Attachment,
+    Case,
+    CaseAccessRecord,
+    CaseCounter,
+    CaseState,
+    Comment,
+    CommentVisibility,
+    Credit,
+    Organisation,
+    Participant,
+    ParticipantRole,
+    Project,
+    Report,
+    ReportStatus,
+    StaleEdit,
+    TransitionError,
+    Vulnerability,
+)
+from cases.validators import normalise_cve, normalise_cwe, parse_cvss, purl_without_version
+
+Role = ParticipantRole
+
+
+def _emit(event: str, **ids: Any) -> None:
+    """Hand an event to the notification layer, if installed (ids only, never text)."""
+    try:
+        from disclosure import notify
+    except ImportError:  # pragma: no cover - notifications not wired yet
+        return
+    notify.event(event, **ids)
+
+
+# --------------------------------------------------------------------------- reports
+
+
+def submit_report(
+    *,
+    reporter: Any,
+    title: str,
+    description: str,
+    organisation: Organisation | None = None,
+    purl: str = "",
+    vers: str = "",
+    cwe: str = "",
+    cvss_vector: str = "",
+    wants_credit: bool = True,
+    files: Iterable[UploadedFile] = (),
+) -> tuple[Report, bool]:
+    """Store a report; returns (report, created). The same content twice is one report."""
+    fingerprint = Report.compute_fingerprint(
+        title=title,
+        description=description,
+        purl=purl,
+        vers=vers,
+        cwe=cwe,
+        cvss_vector=cvss_vector,
+    )
+    with transaction.atomic():
+        existing = Report.objects.filter(reporter=reporter, fingerprint=fingerprint).first()
+        if existing:
+            return existing, False
+        report = Report.objects.create(
+            title=title.strip(),
+            description=description,
+            reporter=reporter,
+            reporter_organisation=organisation,
+            purl=purl,
+            package=purl_without_version(purl) if purl else "",
+            vers=vers,
+            cwe=cwe,
+            cvss_vector=cvss_vector,
+            wants_credit=wants_credit,
+            fingerprint=fingerprint,
+        )
+        for upload in files:
+            store_attachment(upload, uploaded_by=reporter, report=report)
+        transaction.on_commit(lambda: _emit("report.received", report_id=report.pk))
+    return report, True
+
+
+def _lock_new_report(report: Report) -> Report:
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    if report.status != ReportStatus.NEW:
+        raise TransitionError(f"This report is already {report.get_status_display().lower()}.")
+    return report
+
+
+def open_case_from_report(
+    report: Report,
+    actor: Any,
+    *,
+    title: str | None = None,
+    summary: str = "",
+    projects: Iterable[Project] = (),
+) -> Case:
+    """Triage: a new report becomes a new case, its reporter a reporter participant."""
+    with transaction.atomic():
+        report = _lock_new_report(report)
+        now = timezone.now()
+        case = Case.objects.create(
+            reference=CaseCounter.next_reference(now.year),
+            title=(title or report.title).strip(),
+            summary=summary,
+            created_by=actor,
+            created_at=now,
+            updated_at=now,
+        )
+        case.log(actor, "case.opened", {"report": report.pk})
+        add_participant(case, actor, user=actor, role=Role.COORDINATOR, notify=False)
+        for project in projects:
+            add_project(case, actor, project)
+        _file_report(case, report, actor, ReportStatus.IN_CASE)
+        vuln = Vulnerability.objects.create(
+            case=case, title=report.title, cwe=report.cwe, description=""
+        )
+        _apply_cvss(vuln, report.cvss_vector)
+        vuln.save()
+        if report.purl:
+            AffectedPackage.objects.create(
+                vulnerability=vuln, purl=report.package or report.purl, vers=report.vers
+            )
+        case.refresh_severity()
+        transaction.on_commit(lambda: _emit("case.opened", case_id=case.pk))
+    return case
+
+
+def merge_report_into_case(report: Report, case: Case, actor: Any) -> Case:
+    """Triage: a report of a flaw already under coordination joins that case."""
+    with transaction.atomic():
+        report = _lock_new_report(report)
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        if not case.is_open:
+            raise TransitionError("Duplicates can only be merged into an open case.")
+        _file_report(case, report, actor, ReportStatus.DUPLICATE)
+        case.log(actor, "case.report.merged", {"report": report.pk})
+        case.touch()
+    return case
+
+
+def _file_report(case: Case, report: Report, actor: Any, status: str) -> None:
+    report.case = case
+    report.status = status
+    report.updated_at = timezone.now()
+    report.save(update_fields=["case", "status", "updated_at"])
+    add_participant(
+        case,
+        actor,
+        user=report.reporter,
+        role=Role.REPORTER,
+        notify=False,
+    )
+    if report.wants_credit:
+        first_vuln = case.vulnerabilities.first()
+        if first_vuln is not None:
+            Credit.objects.get_or_create(
+                vulnerability=first_vuln,
+                user=report.reporter,
+                kind=Credit.Kind.FINDER,
+                defaults={
+                    "name": report.reporter.get_full_name() or report.reporter.get_username(),
+                    "consented": True,
+                },
+            )
+    for attachment in report.attachments.filter(case__isnull=True):
+        attachment.case = case
+        attachment.save(update_fields=["case"])
+
+
+def reject_report(report: Report, actor: Any, reason: str) -> Report:
+    if not reason.strip():
+        raise ValidationError({"reason": "Give a reason; the reporter will see it."})
+    with transaction.atomic():
+        report = _lock_new_report(report)
+        report.status = ReportStatus.REJECTED
+        report.rejection_reason = reason.strip()
+        report.updated_at = timezone.now()
+        report.save(update_fields=["status", "rejection_reason", "updated_at"])
+    return report
+
+
+def mark_case_duplicate(case: Case, of: Case, actor: Any) -> Case:
+    """Merge a whole case into another: its reports and participants move over."""
+    if case.pk == of.pk:
+        raise TransitionError("A case cannot be a duplicate of itself.")
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        if case.state not in (CaseState.NEW, CaseState.ACCEPTED, CaseState.IN_PROGRESS):
+            raise TransitionError("Only a case still in triage or work can be merged.")
+        for report in case.reports.all():
+            report.case = of
+            report.status = ReportStatus.DUPLICATE
+            report.save(update_fields=["case", "status"])
+        for p in case.participants.active().exclude(role=Role.COORDINATOR):
+            if (
+                not of.participants.active()
+                .filter(organisation=p.organisation, user=p.user, role=p.role)
+                .exists()
+            ):
+                add_participant(
+                    of, actor, organisation=p.organisation, user=p.user, role=p.role, notify=False
+                )
+        old = case.state
+        case.state = CaseState.DUPLICATE
+        case.duplicate_of = of
+        case.version += 1
+        case.updated_at = timezone.now()
+        case.save(update_fields=["state", "duplicate_of", "version", "updated_at"])
+        case.log(actor, "case.state.duplicate", {"from": old, "of": of.reference})
+        of.log(actor, "case.duplicate.merged", {"case": case.reference})
+        of.touch()
+    return case
+
+
+# --------------------------------------------------------------------------- participants
+
+
+def add_participant(
+    case: Case,
+    actor: Any,
+    *,
+    role: str,
+    organisation: Organisation | None = None,
+    user: Any = None,
+    notify: bool = True,
+) -> Participant:
+    if (organisation is None) == (user is None):
+        raise ValidationError("Choose either an organisation or a person.")
+    with transaction.atomic():
+        existing = case.participants.active().filter(
+            organisation=organisation, user=user, role=role
+        )
+        if existing.exists():
+            raise ValidationError(
+                {"organisation" if organisation else "user": "Already a participant in this role."}
+            )
+        participant = Participant.objects.create(
+            case=case, organisation=organisation, user=user, role=role, invited_by=actor
+        )
+        access.sync_grants(case, organisation=organisation, user=user)
+        case.log(
+            actor,
+            "case.participant.added",
+            {
+                "participant": participant.pk,
+                "role": role,
+                "organisation": organisation.name if organisation else None,
+                "user": user.get_username() if user else None,
+            },
+        )
+        case.touch()
+        if notify:
+            transaction.on_commit(
+                lambda: _emit("participant.invited", case_id=case.pk, participant_id=participant.pk)
+            )
+    return participant
+
+
+def remove_participant(participant: Participant, actor: Any) -> Participant:
+    with transaction.atomic():
+        participant = Participant.objects.select_for_update().get(pk=participant.pk)
+        if participant.removed_at:
+            return participant
+        participant.removed_at = timezone.now()
+        participant.save(update_fields=["removed_at"])
+        access.sync_grants(
+            participant.case, organisation=participant.organisation, user=participant.user
+        )
+        participant.case.log(
+            actor,
+            "case.participant.removed",
+            {"participant": participant.pk, "role": participant.role},
+        )
+        participant.case.touch()
+    return participant
+
+
+def acknowledge(case: Case, user: Any) -> list[Participant]:
+    """The user's organisation (or the user) acknowledges the invitation to the case."""
+    with transaction.atomic():
+        mine = (
+            case.participants.active()
+            .filter(acknowledged_at__isnull=True)
+            .filter(role__in=[Role.MAINTAINER, Role.PARTNER, Role.DOWNSTREAM, Role.REPORTER])
+            .filter(models_q_for_user(user))
+            .select_for_update()
+        )
+        changed = list(mine)
+        if not changed:
+            raise TransitionError("There is nothing for you to acknowledge on this case.")
+        now = timezone.now()
+        for p in changed:
+            p.acknowledged_at = now
+            p.acknowledged_by = user
+            p.save(update_fields=["acknowledged_at", "acknowledged_by"])
+            case.log(user, "case.participant.acknowledged", {"participant": p.pk, "role": p.role})
+        case.touch()
+    return changed
+
+
+def models_q_for_user(user: Any) -> Q:
+    """Participant rows that stand for ``user``: their own, or their organisations'."""
+    return Q(user=user) | Q(organisation__group__user=user)
+
+
+def add_project(case: Case, actor: Any, project: Project) -> None:
+    with transaction.atomic():
+        case.projects.add(project)
+        case.log(actor, "case.project.added", {"project": project.name})
+
+
+# --------------------------------------------------------------------------- discussion
+
+
+def post_comment(
+    case: Case,
+    author: Any,
+    body: str,
+    *,
+    visibility: str = CommentVisibility.ALL,
+    organisation: Organisation | None = None,
+) -> Comment:
+    case_access = access.access_for(author, case)
+    access.require(case_access, "comment_case")
+    if not body.strip():
+        raise ValidationError({"body": "Write something first."})
+    if visibility == CommentVisibility.COORDINATORS and not case_access.is_coordinator:
+        raise ValidationError({"visibility": "Only coordinators can post coordinator-only notes."})
+    if visibility == CommentVisibility.ORGANISATION:
+        if organisation is None:
+            raise ValidationError({"organisation": "Choose the organisation that may read this."})
+        if not case_access.is_coordinator and organisation.pk not in case_access.organisation_ids:
+            raise ValidationError({"organisation": "You can only address your own organisation."})
+    else:
+        organisation = None
+    with transaction.atomic():
+        comment = Comment.objects.create(
+            case=case, author=author, body=body, visibility=visibility, organisation=organisation
+        )
+        case.log(author, "case.comment.posted", {"comment": comment.pk, "visibility": visibility})
+        case.touch()
+        transaction.on_commit(
+            lambda: _emit("comment.posted", case_id=case.pk, comment_id=comment.pk)
+        )
+    return comment
+
+
+def store_attachment(
+    upload: UploadedFile,
+    *,
+    uploaded_by: Any,
+    case: Case | None = None,
+    report: Report | None = None,
+) -> Attachment:
+    limit = settings.MAX_UPLOAD_BYTES
+    if upload.size > limit:
+        raise ValidationError(
+            {"file": f"The file is larger than the limit of {limit // (1024 * 1024)} MB."}
+        )
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    from cases.uploads import check_upload
+
+    content_type, safe_name = check_upload(upload)
+    with transaction.atomic():
+        attachment = Attachment(
+            case=case,
+            report=report,
+            original_name=safe_name,
+            content_type=content_type,
+            size=upload.size,
+            sha256=digest.hexdigest(),
+            uploaded_by=uploaded_by,
+        )
+        attachment.file.save(safe_name, upload, save=False)
+        attachment.save()
+        if case is not None:
+            case.log(
+                uploaded_by,
+                "case.attachment.added",
+                {"attachment": attachment.pk, "sha256": attachment.sha256},
+            )
+            case.touch()
+    return attachment
+
+
+def record_view(case: Case, user: Any, what: str) -> None:
+    """Record a look at an embargoed case's details (the need-to-know list)."""
+    if not case.is_under_embargo:
+        return
+    CaseAccessRecord.objects.create(case=case, user=user, what=what)
+    Participant.objects.active().filter(case=case).filter(models_q_for_user(user)).update(
+        last_seen_at=timezone.now()
+    )
+
+
+# --------------------------------------------------------------------------- vulnerabilities
+
+
+def _apply_cvss(vuln: Vulnerability, vector: str) -> None:
+    parsed = parse_cvss(vector)
+    if parsed is None:
+        return
+    if parsed.version == "4.0":
+        vuln.cvss4_vector, vuln.cvss4_score = parsed.vector, parsed.score
+    else:
+        vuln.cvss3_vector, vuln.cvss3_score = parsed.vector, parsed.score
+
+
+def save_vulnerability(
+    case: Case,
+    actor: Any,
+    *,
+    vulnerability: Vulnerability | None = None,
+    expected_version: int | None = None,
+    title: str,
+    description: str = "",
+    cwe: str = "",
+    cvss3_vector: str = "",
+    cvss4_vector: str = "",
+    cve_id: str = "",
+    affected: Iterable[dict] = (),
+) -> Vulnerability:
+    """Create or edit a vulnerability; scores come from the vectors, never from input."""
+    access.require(access.access_for(actor, case), "edit_vulnerability")
+    cwe, cve_id = normalise_cwe(cwe), normalise_cve(cve_id)
+    p3, p4 = parse_cvss(cvss3_vector), parse_cvss(cvss4_vector)
+    if p3 and p3.version == "4.0":
+        raise ValidationError({"cvss3_vector": "This is a CVSS 4.0 vector."})
+    if p4 and p4.version != "4.0":
+        raise ValidationError({"cvss4_vector": "This is not a CVSS 4.0 vector."})
+    if cve_id:
+        clash = Vulnerability.objects.filter(cve_id=cve_id)
+        if vulnerability is not None:
+            clash = clash.exclude(pk=vulnerability.pk)
+        if clash.exists():
+            raise ValidationError(
+                {"cve_id": "This CVE id is already used by another vulnerability."}
+            )
+    with transaction.atomic():
+        creating = vulnerability is None
+        if creating:
+            vuln = Vulnerability(case=case)
+        else:
+            vuln = Vulnerability.objects.select_for_update().get(pk=vulnerability.pk, case=case)
+            if expected_version is not None and vuln.version != expected_version:
+                raise StaleEdit(StaleEdit.message)
+            vuln.version += 1
+        vuln.title, vuln.description, vuln.cwe, vuln.cve_id = (
+            title.strip(),
+            description,
+            cwe,
+            cve_id,
+        )
+        vuln.cvss3_vector = p3.vector if p3 else ""
+        vuln.cvss3_score = p3.score if p3 else None
+        vuln.cvss4_vector = p4.vector if p4 else ""
+        vuln.cvss4_score = p4.score if p4 else None
+        vuln.updated_at = timezone.now()
+        vuln.save()
+        affected = list(affected)
+        if affected or not creating:
+            vuln.affected.all().delete()
+            AffectedPackage.objects.bulk_create(
+                [
+                    AffectedPackage(
+                        vulnerability=vuln,
+                        purl=a["purl"],
+                        vers=a.get("vers", ""),
+                        fixed_versions=list(a.get("fixed_versions", [])),
+                    )
+                    for a in affected
+                ]
+            )
+        case.log(
+            actor,
+            "case.vulnerability.added" if creating else "case.vulnerability.edited",
+            {"vulnerability": vuln.pk, "cve": cve_id},
+        )
+        case.refresh_severity()
+    return vuln

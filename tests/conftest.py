@@ -1,0 +1,115 @@
+"""Personas shared by every test: coordinator, maintainer, other_maintainer, partner,
+outsider, anonymous; plus a case of the maintainer's project."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.test import Client
+
+from cases import services
+from cases.models import Case, Organisation, ParticipantRole
+from tests.factories import make_case, make_organisation, make_project, make_user
+
+
+@pytest.fixture
+def sirt(db: Any) -> Organisation:
+    return make_organisation(Organisation.Kind.SIRT, name="Akrites SIRT")
+
+
+@pytest.fixture
+def maintainer_org(db: Any) -> Organisation:
+    return make_organisation(Organisation.Kind.MAINTAINER, name="libexample maintainers")
+
+
+@pytest.fixture
+def other_maintainer_org(db: Any) -> Organisation:
+    return make_organisation(Organisation.Kind.MAINTAINER, name="fastparse maintainers")
+
+
+@pytest.fixture
+def partner_org(db: Any) -> Organisation:
+    return make_organisation(Organisation.Kind.PARTNER, name="Partner Corp")
+
+
+@pytest.fixture
+def project(maintainer_org: Organisation) -> Any:
+    return make_project(maintainer_org, name="libexample")
+
+
+@pytest.fixture
+def other_project(other_maintainer_org: Organisation) -> Any:
+    return make_project(other_maintainer_org, name="fastparse")
+
+
+@pytest.fixture
+def coordinator(sirt: Organisation) -> Any:
+    return make_user("coord", organisation=sirt, first_name="Cora", last_name="Ordinator")
+
+
+@pytest.fixture
+def second_coordinator(sirt: Organisation) -> Any:
+    return make_user("coord2", organisation=sirt)
+
+
+@pytest.fixture
+def maintainer(maintainer_org: Organisation) -> Any:
+    return make_user("maint", organisation=maintainer_org)
+
+
+@pytest.fixture
+def other_maintainer(other_maintainer_org: Organisation) -> Any:
+    return make_user("maint2", organisation=other_maintainer_org)
+
+
+@pytest.fixture
+def partner(partner_org: Organisation) -> Any:
+    return make_user("partner", organisation=partner_org)
+
+
+@pytest.fixture
+def outsider(db: Any) -> Any:
+    return make_user("outsider")
+
+
+@pytest.fixture
+def anonymous() -> AnonymousUser:
+    return AnonymousUser()
+
+
+@pytest.fixture
+def reporter(db: Any) -> Any:
+    return make_user("reporter1")
+
+
+@pytest.fixture
+def case(coordinator: Any, project: Any, maintainer_org: Organisation, reporter: Any) -> Case:
+    """An open case of libexample with its maintainers invited, reported by ``reporter``."""
+    return make_case(coordinator, project=project, maintainers=maintainer_org, reporter=reporter)
+
+
+@pytest.fixture
+def partner_case(case: Case, coordinator: Any, partner_org: Organisation) -> Case:
+    services.add_participant(
+        case, coordinator, organisation=partner_org, role=ParticipantRole.PARTNER, notify=False
+    )
+    return case
+
+
+def login(client: Client, user: Any) -> Client:
+    if user is not None and getattr(user, "is_authenticated", False):
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def client_for(client: Client):  # noqa: ANN201 - returns a callable
+    """``client_for(user)``: a test client signed in as that persona (or anonymous)."""
+
+    def _client(user: Any) -> Client:
+        c = Client()
+        return login(c, user)
+
+    return _client
