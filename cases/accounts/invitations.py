@@ -1,0 +1,153 @@
+"""Invitations instead of open sign-up.
+
+A coordinator invites an email address to an organisation; the invitee follows a
+single-use link that expires after ``INVITATION_MAX_AGE`` seconds, chooses a username
+and password, and (when their organisation is the SIRT) sets up a second factor
+before anything else. The link holds a random secret signed with a timestamp; the
+database keeps only the secret's SHA-256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+
+from cases import audit
+from cases.accounts.models import Invitation
+from cases.models import Organisation
+
+SALT = "akrites.invitation"
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode("ascii")).hexdigest()
+
+
+def invite(
+    organisation: Organisation, email: str, actor: Any, *, request: HttpRequest | None = None
+) -> tuple[Invitation, str]:
+    """Create an invitation, email its link, and return (invitation, link)."""
+    email = get_user_model().objects.normalize_email(email).strip()
+    if get_user_model().objects.filter(email__iexact=email, is_active=True).exists():
+        raise ValidationError(
+            {"email": "Someone with this address already has an account: add them instead."}
+        )
+    secret = secrets.token_urlsafe(32)
+    token = signing.TimestampSigner(salt=SALT).sign(secret)
+    now = timezone.now()
+    with transaction.atomic():
+        # A new invitation replaces any pending one for the same address and organisation.
+        Invitation.objects.filter(
+            organisation=organisation,
+            email__iexact=email,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+        ).update(revoked_at=now)
+        invitation = Invitation.objects.create(
+            organisation=organisation,
+            email=email,
+            token_hash=_hash(secret),
+            invited_by=actor,
+            created_at=now,
+            expires_at=now + timedelta(seconds=settings.INVITATION_MAX_AGE),
+        )
+        audit.record(
+            "account.invitation.sent",
+            actor=actor,
+            request=request,
+            obj=invitation,
+            organisation=organisation.slug,
+            email=email,
+        )
+    link = settings.SITE_URL + reverse("accounts:invitation_accept", args=[token])
+    days = max(1, settings.INVITATION_MAX_AGE // 86400)
+    transaction.on_commit(
+        lambda: send_mail(
+            subject=f"Invitation to join {organisation.name} on Akrites",
+            message=(
+                f"{actor.get_full_name() or actor.get_username()} invited you to join "
+                f"{organisation.name} on Akrites, the coordinated vulnerability disclosure "
+                f"portal.\n\nChoose your username and password here (the link works once, "
+                f"for {days} days):\n\n{link}\n\nIf you did not expect this, ignore this email."
+            ),
+            from_email=None,
+            recipient_list=[email],
+        )
+    )
+    return invitation, link
+
+
+def find_pending(token: str) -> Invitation | None:
+    """The pending invitation behind a link, or None (bad signature, expired, used)."""
+    try:
+        secret = signing.TimestampSigner(salt=SALT).unsign(
+            token, max_age=settings.INVITATION_MAX_AGE
+        )
+    except signing.BadSignature:
+        return None
+    invitation = (
+        Invitation.objects.select_related("organisation").filter(token_hash=_hash(secret)).first()
+    )
+    if invitation is None or not invitation.is_pending:
+        return None
+    return invitation
+
+
+def accept(
+    token: str,
+    *,
+    username: str,
+    password: str,
+    first_name: str = "",
+    last_name: str = "",
+    request: HttpRequest | None = None,
+) -> Any:
+    """Create the invitee's account and membership; the link is used up."""
+    found = find_pending(token)
+    if found is None:
+        raise ValidationError("This invitation link is invalid, used or expired.")
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=found.pk)
+        if not invitation.is_pending:
+            raise ValidationError("This invitation link is invalid, used or expired.")
+        user = get_user_model().objects.create_user(
+            username=username,
+            email=invitation.email,
+            password=password,
+            first_name=first_name,
+            last_name=last_name,
+        )
+        invitation.organisation.add_member(user)
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = user
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
+        audit.record(
+            "account.invitation.accepted",
+            actor=user,
+            request=request,
+            obj=invitation,
+            organisation=invitation.organisation.slug,
+        )
+    return user
+
+
+def revoke(invitation: Invitation, actor: Any, *, request: HttpRequest | None = None) -> None:
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.accepted_at or invitation.revoked_at:
+            return
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+        audit.record("account.invitation.revoked", actor=actor, request=request, obj=invitation)
