@@ -32,6 +32,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("akrites.api_urls")),
     path("", include("cases.urls")),
 ]
 

@@ -736,3 +736,7 @@ class CaseAccessRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} viewed {self.what} of {self.case_id}"
+
+
+# API-only models live in their own module; importing them here registers them.
+from cases.api_models import ApiToken, IdempotencyRecord  # noqa: E402, F401

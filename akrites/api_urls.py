@@ -1,0 +1,33 @@
+"""The API under /api/v1/: one router for every app, the OpenAPI schema and its docs."""
+
+from django.urls import include, path
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularSwaggerSplitView,
+)
+from rest_framework.routers import DefaultRouter
+
+from cases import api as cases_api
+from disclosure import api as disclosure_api
+
+CASE = r"cases/(?P<case_reference>[A-Za-z0-9]+-\d{4}-\d+)"
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("organisations", cases_api.OrganisationViewSet, basename="organisation")
+router.register("reports", cases_api.ReportViewSet, basename="report")
+router.register("cases", cases_api.CaseViewSet, basename="case")
+router.register(f"{CASE}/participants", cases_api.ParticipantViewSet, basename="participant")
+router.register(f"{CASE}/vulnerabilities", cases_api.VulnerabilityViewSet, basename="vulnerability")
+router.register(f"{CASE}/comments", cases_api.CommentViewSet, basename="comment")
+
+disclosure_api.register(router, CASE)
+
+app_name = "api"
+
+urlpatterns = [
+    path("me/", cases_api.me, name="me"),
+    path("", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+]

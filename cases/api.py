@@ -1,0 +1,469 @@
+"""REST API of the cases app (``/api/v1/``): me, organisations, reports, cases and what a
+case holds. Querysets come from ``cases.access``; writes call ``cases.services``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import api_view
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from cases import access, duplicates, services
+from cases.access import CaseAccess
+from cases.api_common import (
+    IdempotentPostMixin,
+    PayloadTooLarge,
+    ReportSubmitThrottle,
+    StaleVersion,
+    TokenRateThrottle,
+)
+from cases.api_schema import IF_MATCH_PARAMETER
+from cases.models import (
+    Case,
+    CaseState,
+    Comment,
+    Organisation,
+    Participant,
+    Report,
+    ReportStatus,
+    Severity,
+    Vulnerability,
+)
+from cases.serializers import (
+    CommentCreateSerializer,
+    CommentSerializer,
+    MeSerializer,
+    OrganisationSerializer,
+    ParticipantSerializer,
+    ReportCreateSerializer,
+    ReportSerializer,
+    ReportSubmittedSerializer,
+    VulnerabilitySerializer,
+)
+
+MAX_FILES_PER_REPORT = 10
+
+
+def _fake(view: Any) -> bool:
+    """True while drf-spectacular builds the schema (no real request user)."""
+    return getattr(view, "swagger_fake_view", False)
+
+
+# --------------------------------------------------------------------------- me
+
+
+@extend_schema(responses=MeSerializer, tags=["me"], operation_id="me_retrieve")
+@api_view(["GET"])
+def me(request: Request) -> Response:
+    """The signed-in user (or the token's owner) and their organisations."""
+    return Response(MeSerializer(request.user).data)
+
+
+@extend_schema_view(
+    list=extend_schema(tags=["me"], summary="My organisations"),
+    retrieve=extend_schema(tags=["me"], summary="One of my organisations"),
+)
+class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = OrganisationSerializer
+    lookup_field = "slug"
+    pagination_class = None
+    filter_backends: list = []
+
+    def get_queryset(self) -> QuerySet:
+        if _fake(self):
+            return Organisation.objects.none()
+        return Organisation.objects.filter(members=self.request.user).order_by("name")
+
+
+# --------------------------------------------------------------------------- reports
+
+
+class ReportFilter(django_filters.FilterSet):
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    status = django_filters.ChoiceFilter(choices=ReportStatus.choices)
+
+    class Meta:
+        model = Report
+        fields = ["status", "package", "updated_since"]
+
+
+@extend_schema_view(
+    list=extend_schema(tags=["reports"], summary="Reports I submitted"),
+    retrieve=extend_schema(tags=["reports"], summary="One of my reports"),
+    create=extend_schema(
+        tags=["reports"],
+        summary="Submit a report",
+        description=(
+            "JSON, or multipart/form-data with files in `attachments` (repeat the field). "
+            "The answer says whether the finding is already under coordination (and the "
+            "case reference when you may see it). Sending the same report again returns "
+            "the stored one with `duplicate_submission: true` and status 200."
+        ),
+        request={
+            "application/json": ReportCreateSerializer,
+            "multipart/form-data": ReportCreateSerializer,
+        },
+        responses={201: ReportSubmittedSerializer, 200: ReportSubmittedSerializer},
+    ),
+)
+class ReportViewSet(
+    IdempotentPostMixin,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Reports: coordinators see all of them, everybody else only their own."""
+
+    serializer_class = ReportSerializer
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    filterset_class = ReportFilter
+    search_fields = ["title"]
+    ordering_fields = ["updated_at", "received_at", "id"]
+    throttle_classes = [TokenRateThrottle, ReportSubmitThrottle]
+
+    def get_queryset(self) -> QuerySet:
+        if _fake(self):
+            return Report.objects.none()
+        return (
+            access.visible_reports(self.request.user)
+            .select_related("reporter_organisation", "case")
+            .prefetch_related("attachments")
+        )
+
+    def get_serializer_context(self) -> dict:
+        context = super().get_serializer_context()
+        if not _fake(self) and self.request.user.is_authenticated:
+            context["visible_case_ids"] = _VisibleCaseIds(self.request.user)
+        return context
+
+    def get_serializer_class(self) -> type:
+        return ReportCreateSerializer if self.action == "create" else ReportSerializer
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        if request.method == "POST":
+            limit = settings.MAX_UPLOAD_BYTES * MAX_FILES_PER_REPORT + 1024 * 1024
+            if int(request.META.get("CONTENT_LENGTH") or 0) > limit:
+                raise PayloadTooLarge()
+        super().initial(request, *args, **kwargs)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        for upload in request.FILES.getlist("attachments"):
+            if upload.size > settings.MAX_UPLOAD_BYTES:
+                raise PayloadTooLarge(
+                    f"{upload.name} is larger than the limit of {settings.MAX_UPLOAD_BYTES} bytes."
+                )
+        serializer = ReportCreateSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        report, created = services.submit_report(
+            reporter=request.user,
+            title=data["title"],
+            description=data["description"],
+            organisation=data.get("organisation"),
+            purl=data.get("purl", ""),
+            vers=data.get("vers", ""),
+            cwe=data.get("cwe", ""),
+            cvss_vector=data.get("cvss_vector", ""),
+            wants_credit=data.get("wants_credit", True),
+            files=data.get("attachments", []),
+        )
+        report = self.get_queryset().get(pk=report.pk)
+        context = {
+            **self.get_serializer_context(),
+            "coordination": duplicates.coordination_notice(report, request.user),
+            "created": created,
+        }
+        body = ReportSubmittedSerializer(report, context=context).data
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class _VisibleCaseIds:
+    """Lazy ``in`` test against the cases a user may see, one query per page at most."""
+
+    def __init__(self, user: Any) -> None:
+        self.user = user
+        self._ids: set[int] | None = None
+
+    def __contains__(self, case_id: object) -> bool:
+        if access.is_sirt(self.user):
+            return True
+        if self._ids is None:
+            # Only cases that hold one of the user's reports: bounded by their reports.
+            self._ids = set(
+                Case.objects.visible_to(self.user)
+                .filter(reports__in=access.visible_reports(self.user))
+                .values_list("pk", flat=True)
+            )
+        return case_id in self._ids
+
+
+# --------------------------------------------------------------------------- cases
+
+
+class CaseFilter(django_filters.FilterSet):
+    state = django_filters.MultipleChoiceFilter(choices=CaseState.choices)
+    severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
+    project = django_filters.CharFilter(
+        field_name="projects__slug", help_text="Project slug.", distinct=True
+    )
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+
+    class Meta:
+        model = Case
+        fields = ["state", "severity", "project", "updated_since"]
+
+
+def _roles_by_case(user: Any, cases: list[Case]) -> dict[int, frozenset[str]]:
+    """My roles on a page of cases in one query (not one per case)."""
+    if access.is_sirt(user):
+        return {c.pk: frozenset({access.Role.COORDINATOR}) for c in cases}
+    roles: dict[int, set[str]] = {c.pk: set() for c in cases}
+    rows = (
+        Participant.objects.active()
+        .filter(case__in=[c.pk for c in cases])
+        .filter(Q(user=user) | Q(organisation__group__user=user))
+        .values_list("case_id", "role")
+    )
+    for case_id, role in rows:
+        roles[case_id].add(role)
+    return {pk: frozenset(r) for pk, r in roles.items()}
+
+
+@extend_schema_view(
+    list=extend_schema(tags=["cases"], summary="Cases I can see"),
+    retrieve=extend_schema(tags=["cases"], summary="One case, by reference"),
+)
+class CaseViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_field = "reference"
+    lookup_url_kwarg = "case_reference"
+    lookup_value_regex = r"[A-Za-z0-9]+-\d{4}-\d+"
+    filterset_class = CaseFilter
+    search_fields = ["reference", "title"]
+    ordering_fields = ["updated_at", "created_at", "reference"]
+
+    def get_queryset(self) -> QuerySet:
+        if _fake(self):
+            return Case.objects.none()
+        return Case.objects.visible_to(self.request.user).prefetch_related("projects")
+
+    def get_serializer_class(self) -> type:
+        from cases.serializers import CaseDetailSerializer, CaseSerializer
+
+        return CaseDetailSerializer if self.action == "retrieve" else CaseSerializer
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        context = self.get_serializer_context()
+        context["roles_by_case"] = _roles_by_case(request.user, page)
+        serializer = self.get_serializer_class()(page, many=True, context=context)
+        return self.get_paginated_response(serializer.data)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        case, case_access = access.get_case_for(request.user, kwargs["case_reference"])
+        services.record_view(case, request.user, "api.case")
+        context = {**self.get_serializer_context(), "access": case_access}
+        serializer = self.get_serializer_class()(case, context=context)
+        response = Response(serializer.data)
+        response["ETag"] = f'"{case.version}"'
+        return response
+
+
+class CaseChildMixin:
+    """A resource inside one case: the case comes from ``access.get_case_for``."""
+
+    request: Request
+    kwargs: dict
+    read_action = "view_case"
+
+    def case_and_access(self, action: str | None = None) -> tuple[Case, CaseAccess]:
+        cached = getattr(self, "_case_access", None)
+        if cached is None:
+            cached = access.get_case_for(self.request.user, self.kwargs["case_reference"])
+            self._case_access = cached
+        case, case_access = cached
+        access.require(case_access, action or self.read_action)
+        return case, case_access
+
+
+@extend_schema_view(list=extend_schema(tags=["cases"], summary="Participants of a case"))
+class ParticipantViewSet(CaseChildMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """As the access module shows them: reporters never see other reporters."""
+
+    serializer_class = ParticipantSerializer
+    pagination_class = None
+    filter_backends: list = []
+
+    def get_queryset(self) -> QuerySet:
+        if _fake(self):
+            return Participant.objects.none()
+        _, case_access = self.case_and_access()
+        return case_access.participants()
+
+
+def _expected_version(request: Request, body_version: int | None) -> int | None:
+    """The version the client edited: If-Match header (an ETag) or the body's ``version``."""
+    header = request.headers.get("If-Match", "").strip()
+    if header:
+        value = header.removeprefix("W/").strip('"')
+        if not value.isdigit():
+            raise StaleVersion()
+        return int(value)
+    return body_version
+
+
+@extend_schema_view(
+    list=extend_schema(tags=["vulnerabilities"], summary="Vulnerabilities of a case"),
+    retrieve=extend_schema(tags=["vulnerabilities"], summary="One vulnerability"),
+    create=extend_schema(tags=["vulnerabilities"], summary="Add a vulnerability"),
+    update=extend_schema(
+        tags=["vulnerabilities"], summary="Replace a vulnerability", parameters=[IF_MATCH_PARAMETER]
+    ),
+    partial_update=extend_schema(
+        tags=["vulnerabilities"], summary="Edit a vulnerability", parameters=[IF_MATCH_PARAMETER]
+    ),
+)
+class VulnerabilityViewSet(
+    IdempotentPostMixin,
+    CaseChildMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Everyone in the case reads; maintainers and coordinators edit (with a version)."""
+
+    serializer_class = VulnerabilitySerializer
+    pagination_class = None
+    filter_backends: list = []
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self) -> QuerySet:
+        if _fake(self):
+            return Vulnerability.objects.none()
+        case, _ = self.case_and_access()
+        return case.vulnerabilities.prefetch_related("affected", "credits")
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().retrieve(request, *args, **kwargs)
+        response["ETag"] = f'"{response.data["version"]}"'
+        return response
+
+    def perform_create(self, serializer: VulnerabilitySerializer) -> None:
+        case, _ = self.case_and_access("edit_vulnerability")
+        serializer.instance = self._save(case, serializer.validated_data, None)
+
+    def perform_update(self, serializer: VulnerabilitySerializer) -> None:
+        case, _ = self.case_and_access("edit_vulnerability")
+        data = {**self._current(serializer.instance), **serializer.validated_data}
+        expected = _expected_version(self.request, serializer.validated_data.get("version"))
+        if expected is None:
+            raise StaleVersion("Send the version you edited (If-Match or `version`).")
+        serializer.instance = self._save(case, data, serializer.instance, expected)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        self.case_and_access("edit_vulnerability")
+        return super().update(request, *args, **kwargs)
+
+    @staticmethod
+    def _current(vuln: Vulnerability) -> dict:
+        return {
+            "title": vuln.title,
+            "description": vuln.description,
+            "cwe": vuln.cwe,
+            "cvss3_vector": vuln.cvss3_vector,
+            "cvss4_vector": vuln.cvss4_vector,
+            "cve_id": vuln.cve_id,
+            "affected": [
+                {"purl": a.purl, "vers": a.vers, "fixed_versions": a.fixed_versions}
+                for a in vuln.affected.all()
+            ],
+        }
+
+    def _save(
+        self, case: Case, data: dict, vuln: Vulnerability | None, expected: int | None = None
+    ) -> Vulnerability:
+        saved = services.save_vulnerability(
+            case,
+            self.request.user,
+            vulnerability=vuln,
+            expected_version=expected,
+            title=data["title"],
+            description=data.get("description", ""),
+            cwe=data.get("cwe", ""),
+            cvss3_vector=data.get("cvss3_vector", ""),
+            cvss4_vector=data.get("cvss4_vector", ""),
+            cve_id=data.get("cve_id", ""),
+            affected=[dict(a) for a in data.get("affected", [])],
+        )
+        return Vulnerability.objects.prefetch_related("affected", "credits").get(pk=saved.pk)
+
+
+class CommentFilter(django_filters.FilterSet):
+    updated_since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+
+    class Meta:
+        model = Comment
+        fields = ["visibility", "updated_since"]
+
+
+@extend_schema_view(
+    list=extend_schema(tags=["comments"], summary="Comments I may read"),
+    create=extend_schema(
+        tags=["comments"],
+        summary="Post a comment",
+        request=CommentCreateSerializer,
+        responses={201: CommentSerializer},
+    ),
+)
+class CommentViewSet(
+    IdempotentPostMixin,
+    CaseChildMixin,
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = CommentSerializer
+    filterset_class = CommentFilter
+    search_fields: list[str] = []
+    ordering_fields = ["created_at"]
+
+    def get_queryset(self) -> QuerySet:
+        if _fake(self):
+            return Comment.objects.none()
+        _, case_access = self.case_and_access()
+        return case_access.comments().select_related("author", "organisation")
+
+    @property
+    def paginator(self) -> Any:
+        if not hasattr(self, "_paginator"):
+            from cases.api_common import StableCursorPagination
+
+            self._paginator = StableCursorPagination()
+            self._paginator.ordering = ("created_at", "id")
+        return self._paginator
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        case, case_access = self.case_and_access("comment_case")
+        serializer = CommentCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        comment = services.post_comment(
+            case,
+            request.user,
+            data["body"],
+            visibility=data["visibility"],
+            organisation=data.get("organisation"),
+        )
+        comment = Comment.objects.select_related("author", "organisation").get(pk=comment.pk)
+        return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)

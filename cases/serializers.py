@@ -1,0 +1,421 @@
+"""API representations of the cases app. Serializers validate and shape data only:
+every state change is a call to ``cases.services`` (or a model method) made by the view.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from cases import access, validators
+from cases.markdown import render_markdown
+from cases.models import (
+    AffectedPackage,
+    Attachment,
+    Case,
+    Comment,
+    CommentVisibility,
+    Organisation,
+    Participant,
+    Report,
+    Vulnerability,
+)
+
+# --------------------------------------------------------------------------- errors
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Machine-readable, e.g. `invalid`, `not_found`.")
+    message = serializers.CharField()
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Field name -> messages (nested fields as `affected.0.purl`).",
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()
+
+
+def _validated(func: Any, value: str, **kwargs: Any) -> str:
+    """Run a ``cases.validators`` normaliser; its ValidationError becomes a field error."""
+    try:
+        return func(value, **kwargs)
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError(exc.messages) from exc
+
+
+# --------------------------------------------------------------------------- people
+
+
+class OrganisationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organisation
+        fields = ["slug", "name", "kind"]
+
+
+class MembershipSerializer(serializers.Serializer):
+    slug = serializers.CharField(source="organisation.slug")
+    name = serializers.CharField(source="organisation.name")
+    kind = serializers.ChoiceField(source="organisation.kind", choices=Organisation.Kind.choices)
+    role = serializers.CharField()
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    name = serializers.SerializerMethodField()
+    email = serializers.EmailField()
+    is_coordinator = serializers.SerializerMethodField()
+    organisations = serializers.SerializerMethodField()
+
+    def get_name(self, user: Any) -> str:
+        return user.get_full_name() or user.get_username()
+
+    def get_is_coordinator(self, user: Any) -> bool:
+        return access.is_sirt(user)
+
+    @extend_schema_field(MembershipSerializer(many=True))
+    def get_organisations(self, user: Any) -> list[dict]:
+        memberships = user.memberships.select_related("organisation").order_by("organisation__name")
+        return MembershipSerializer(memberships, many=True).data
+
+
+# --------------------------------------------------------------------------- reports
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="original_name")
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "name", "content_type", "size", "sha256", "uploaded_at"]
+
+
+class CoordinationSerializer(serializers.Serializer):
+    already_under_coordination = serializers.BooleanField(
+        help_text="True when this finding is already being coordinated in a case."
+    )
+    case = serializers.CharField(
+        allow_null=True, help_text="The case reference, only when you may see that case."
+    )
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    case = serializers.SerializerMethodField()
+    attachments = AttachmentSerializer(many=True, read_only=True)
+    organisation = serializers.SlugRelatedField(
+        source="reporter_organisation", slug_field="slug", read_only=True
+    )
+
+    class Meta:
+        model = Report
+        fields = [
+            "id",
+            "title",
+            "description",
+            "purl",
+            "package",
+            "vers",
+            "cwe",
+            "cvss_vector",
+            "wants_credit",
+            "organisation",
+            "status",
+            "rejection_reason",
+            "case",
+            "attachments",
+            "received_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_case(self, report: Report) -> str | None:
+        """The case reference, only when the requester may see the case."""
+        if not report.case_id:
+            return None
+        visible = self.context.get("visible_case_ids")
+        if visible is None:
+            user = self.context["request"].user
+            visible = set(
+                Case.objects.visible_to(user).filter(pk=report.case_id).values_list("pk", flat=True)
+            )
+        return report.case.reference if report.case_id in visible else None
+
+
+class ReportSubmittedSerializer(ReportSerializer):
+    coordination = serializers.SerializerMethodField()
+    duplicate_submission = serializers.SerializerMethodField(
+        help_text="True when you had already sent this very report; nothing new was stored."
+    )
+
+    class Meta(ReportSerializer.Meta):
+        fields = [*ReportSerializer.Meta.fields, "coordination", "duplicate_submission"]
+        read_only_fields = fields
+
+    @extend_schema_field(CoordinationSerializer)
+    def get_coordination(self, report: Report) -> dict:
+        return self.context["coordination"]
+
+    def get_duplicate_submission(self, report: Report) -> bool:
+        return not self.context.get("created", True)
+
+
+class ReportCreateSerializer(serializers.Serializer):
+    """A new report; identifiers are validated and normalised by ``cases.validators``."""
+
+    title = serializers.CharField(max_length=300)
+    description = serializers.CharField(help_text="Markdown.")
+    purl = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, help_text="e.g. pkg:pypi/lib@1.2.0"
+    )
+    vers = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, help_text="e.g. vers:pypi/>=1.0|<1.4.2"
+    )
+    cwe = serializers.CharField(max_length=12, required=False, allow_blank=True)
+    cvss_vector = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    wants_credit = serializers.BooleanField(required=False, default=True)
+    organisation = serializers.SlugField(
+        required=False, allow_blank=True, help_text="Slug of one of your organisations."
+    )
+    attachments = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=False),
+        required=False,
+        max_length=10,
+        help_text=f"Up to 10 files of at most {settings.MAX_UPLOAD_BYTES} bytes each.",
+    )
+
+    def validate_title(self, value: str) -> str:
+        if not value.strip():
+            raise serializers.ValidationError("Give the report a title.")
+        return value.strip()
+
+    def validate_description(self, value: str) -> str:
+        if not value.strip():
+            raise serializers.ValidationError("Describe the finding.")
+        return value
+
+    def validate_purl(self, value: str) -> str:
+        return _validated(validators.normalise_purl, value)
+
+    def validate_vers(self, value: str) -> str:
+        return _validated(validators.normalise_vers, value)
+
+    def validate_cwe(self, value: str) -> str:
+        return _validated(validators.normalise_cwe, value)
+
+    def validate_cvss_vector(self, value: str) -> str:
+        return _validated(validators.normalise_cvss, value)
+
+    def validate_organisation(self, value: str) -> Organisation | None:
+        if not value:
+            return None
+        user = self.context["request"].user
+        org = Organisation.objects.filter(slug=value, members=user).first()
+        if org is None:
+            raise serializers.ValidationError("You are not a member of this organisation.")
+        return org
+
+
+# --------------------------------------------------------------------------- cases
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    projects = serializers.SlugRelatedField(many=True, read_only=True, slug_field="slug")
+    my_roles = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = [
+            "reference",
+            "title",
+            "state",
+            "severity",
+            "projects",
+            "my_roles",
+            "created_at",
+            "updated_at",
+            "version",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_my_roles(self, case: Case) -> list[str]:
+        roles = self.context.get("roles_by_case", {}).get(case.pk)
+        if roles is None:
+            roles = access.roles_for(self.context["request"].user, case)
+        return sorted(roles)
+
+
+class CaseDetailSerializer(CaseSerializer):
+    summary_html = serializers.SerializerMethodField()
+    allowed_actions = serializers.SerializerMethodField()
+    duplicate_of = serializers.SerializerMethodField()
+
+    class Meta(CaseSerializer.Meta):
+        fields = [
+            *CaseSerializer.Meta.fields,
+            "summary",
+            "summary_html",
+            "duplicate_of",
+            "allowed_actions",
+        ]
+        read_only_fields = fields
+
+    def get_summary_html(self, case: Case) -> str:
+        return str(render_markdown(case.summary))
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_allowed_actions(self, case: Case) -> list[str]:
+        return sorted(self.context["access"].actions)
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_duplicate_of(self, case: Case) -> str | None:
+        if not case.duplicate_of_id:
+            return None
+        user = self.context["request"].user
+        target = Case.objects.visible_to(user).filter(pk=case.duplicate_of_id).first()
+        return target.reference if target else None
+
+
+class ParticipantSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="display_name", read_only=True)
+    organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Participant
+        fields = ["id", "role", "name", "organisation", "invited_at", "acknowledged_at"]
+        read_only_fields = fields
+
+
+# --------------------------------------------------------------------------- vulnerabilities
+
+
+class AffectedPackageSerializer(serializers.ModelSerializer):
+    fixed_versions = serializers.ListField(
+        child=serializers.CharField(max_length=100), required=False, default=list
+    )
+
+    class Meta:
+        model = AffectedPackage
+        fields = ["purl", "vers", "fixed_versions"]
+        extra_kwargs = {"vers": {"required": False, "allow_blank": True}}
+
+    def validate_purl(self, value: str) -> str:
+        return _validated(validators.normalise_purl, value)
+
+    def validate_vers(self, value: str) -> str:
+        return _validated(validators.normalise_vers, value)
+
+
+class VulnerabilitySerializer(serializers.ModelSerializer):
+    affected = AffectedPackageSerializer(many=True, required=False)
+    severity = serializers.CharField(read_only=True)
+    credits = serializers.SerializerMethodField()
+    version = serializers.IntegerField(
+        required=False,
+        help_text="The version you read; a stale one is refused with 409 (or use If-Match).",
+    )
+
+    class Meta:
+        model = Vulnerability
+        fields = [
+            "id",
+            "title",
+            "description",
+            "cwe",
+            "cvss3_vector",
+            "cvss3_score",
+            "cvss4_vector",
+            "cvss4_score",
+            "severity",
+            "cve_id",
+            "affected",
+            "credits",
+            "created_at",
+            "updated_at",
+            "version",
+        ]
+        read_only_fields = [
+            "id",
+            "cvss3_score",
+            "cvss4_score",
+            "severity",
+            "credits",
+            "created_at",
+            "updated_at",
+        ]
+        extra_kwargs = {
+            "description": {"required": False},
+            "cwe": {"required": False},
+            "cvss3_vector": {"required": False},
+            "cvss4_vector": {"required": False},
+            "cve_id": {"required": False},
+        }
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_credits(self, vuln: Vulnerability) -> list[str]:
+        # Only people who agreed to be named; never reporters' accounts.
+        return [c.name for c in vuln.credits.all() if c.consented]
+
+    def validate_cwe(self, value: str) -> str:
+        return _validated(validators.normalise_cwe, value)
+
+    def validate_cve_id(self, value: str) -> str:
+        return _validated(validators.normalise_cve, value)
+
+    def validate_cvss3_vector(self, value: str) -> str:
+        return _validated(validators.normalise_cvss, value, version="3")
+
+    def validate_cvss4_vector(self, value: str) -> str:
+        return _validated(validators.normalise_cvss, value, version="4.0")
+
+
+# --------------------------------------------------------------------------- comments
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    author = serializers.SerializerMethodField()
+    body_html = serializers.SerializerMethodField()
+    organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Comment
+        fields = ["id", "author", "body", "body_html", "visibility", "organisation", "created_at"]
+        read_only_fields = fields
+
+    def get_author(self, comment: Comment) -> str:
+        return comment.author.get_full_name() or comment.author.get_username()
+
+    def get_body_html(self, comment: Comment) -> str:
+        return str(render_markdown(comment.body))
+
+
+class CommentCreateSerializer(serializers.Serializer):
+    body = serializers.CharField(help_text="Markdown; raw HTML is removed.")
+    visibility = serializers.ChoiceField(
+        choices=CommentVisibility.choices, default=CommentVisibility.ALL
+    )
+    organisation = serializers.SlugField(
+        required=False, allow_blank=True, help_text="For visibility `organisation`."
+    )
+
+    def validate_organisation(self, value: str) -> Organisation | None:
+        if not value:
+            return None
+        # Unknown and foreign organisations read alike: no probing of names.
+        org = Organisation.objects.filter(slug=value).first()
+        if org is None:
+            raise serializers.ValidationError("Choose an organisation taking part in this case.")
+        return org
+
+
+class ApiTokenSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    prefix = serializers.CharField(source="token.token_key")
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField(source="token.expiry", allow_null=True)
