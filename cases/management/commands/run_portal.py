@@ -1,0 +1,167 @@
+"""Start the web server and the django-q2 cluster together; Ctrl-C stops both.
+
+This is what `make run` ends with. Both run as child processes of this command.
+The cluster gets its own process group: a signal to all its processes at once
+(a terminal Ctrl-C, ``kill -- -PGID``) makes django-q2 hang while it stops, so only
+this command tells it to stop, by signalling its main process. Every child stops
+when told, or is killed after a grace period, and dies with this command if it is
+killed outright (Linux parent-death signal): none is ever left behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+STOP_GRACE_SECONDS = 10
+READY_TIMEOUT_SECONDS = 60
+
+
+class Command(BaseCommand):
+    help = "Run the web server and the django-q2 cluster together (the `make run` demo)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", default=os.environ.get("PORT", "8000"))
+        parser.add_argument(
+            "--reload",
+            action="store_true",
+            help="Restart the web server when code changes (development).",
+        )
+        parser.add_argument("--no-cluster", action="store_true", help="Start the web server only.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        host, port = options["host"], str(options["port"])
+        manage = str(Path(settings.BASE_DIR) / "manage.py")
+        self._stopping = False
+        self._exit_code = 0
+        self._children: dict[str, subprocess.Popen] = {}
+
+        previous = {
+            sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)
+        }
+        try:
+            if not options["no_cluster"]:
+                self._start("task cluster", [sys.executable, manage, "qcluster"], own_group=True)
+            bind = f"{_bracket(host)}:{port}"
+            server_cmd = [sys.executable, manage, "runserver", bind]
+            if options["reload"]:
+                # The autoreloader serves from a grandchild: signal its whole group.
+                self._start("web server", server_cmd, own_group=True, signal_group=True)
+            else:
+                self._start("web server", [*server_cmd, "--noreload"], own_group=False)
+            if self._wait_until_ready(host, port):
+                self._print_banner(host, port)
+            while not self._stopping:
+                for name, proc in self._children.items():
+                    if proc.poll() is not None:
+                        self.stderr.write(f"The {name} exited with status {proc.returncode}.")
+                        self._stopping = True
+                        self._exit_code = proc.returncode or 1
+                        break
+                time.sleep(0.5)
+        finally:
+            self._stop_all()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        if self._exit_code:
+            raise CommandError("Stopped because a component exited.", returncode=self._exit_code)
+        self.stdout.write("Stopped the web server and the task cluster.")
+
+    # -- children
+
+    def _start(
+        self, name: str, cmd: list[str], *, own_group: bool, signal_group: bool = False
+    ) -> None:
+        proc = subprocess.Popen(  # noqa: S603 - our own manage.py
+            cmd, process_group=0 if own_group else None, preexec_fn=_die_with_parent
+        )
+        proc._akrites_signal_group = signal_group  # type: ignore[attr-defined]
+        self._children[name] = proc
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        self._stopping = True
+
+    def _signal(self, proc: subprocess.Popen, sig: int) -> None:
+        try:
+            if getattr(proc, "_akrites_signal_group", False):
+                os.killpg(proc.pid, sig)
+            else:
+                proc.send_signal(sig)
+        except ProcessLookupError:
+            pass
+
+    def _stop_all(self) -> None:
+        # Ask politely first (the web server may have had the Ctrl-C already), then insist.
+        for sig, wait in ((signal.SIGINT, 3), (signal.SIGTERM, STOP_GRACE_SECONDS)):
+            alive = [p for p in self._children.values() if p.poll() is None]
+            if not alive:
+                return
+            for proc in alive:
+                self._signal(proc, sig)
+            deadline = time.monotonic() + wait
+            while time.monotonic() < deadline and any(p.poll() is None for p in alive):
+                time.sleep(0.1)
+        for proc in self._children.values():
+            if proc.poll() is None:
+                self._signal(proc, signal.SIGKILL)
+                proc.wait()
+
+    # -- readiness
+
+    def _wait_until_ready(self, host: str, port: str) -> bool:
+        url = f"http://{_bracket(_local(host))}:{port}/login/"
+        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+        while time.monotonic() < deadline and not self._stopping:
+            if any(p.poll() is not None for p in self._children.values()):
+                return False
+            try:
+                with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - local probe
+                    return True
+            except urllib.error.HTTPError:
+                return True  # it answers; the banner is still worth printing
+            except OSError:
+                time.sleep(0.3)
+        return False
+
+    def _print_banner(self, host: str, port: str) -> None:
+        from cases.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+
+        lines = [
+            "",
+            f"Akrites is running at http://{_bracket(_local(host))}:{port}/",
+            f"Demo accounts (password: {DEMO_PASSWORD}):",
+        ]
+        width = max(len(name) for name, _ in DEMO_ACCOUNTS)
+        lines += [f"  {name.ljust(width)}  {what}" for name, what in DEMO_ACCOUNTS]
+        lines += ["Press Ctrl-C to stop the web server and the task cluster.", ""]
+        self.stdout.write("\n".join(lines))
+        self.stdout.flush()
+
+
+def _local(host: str) -> str:
+    """The address to reach a server bound to ``host`` from this machine."""
+    return {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)  # noqa: S104
+
+
+def _bracket(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: get SIGTERM when the parent dies (Linux only)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
