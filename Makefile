@@ -31,6 +31,18 @@ test: install
 	$(PY) -m ruff check .
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) manage.py makemigrations --check --dry-run
 
+# Production mode: gunicorn + the django-q2 cluster on PostgreSQL, DEBUG off, settings
+# from the environment (README, "Deployment"). Ctrl-C stops both.
+serve: install
+	HOST=$(HOST) PORT=$(PORT) scripts/serve.sh
+
+# Benchmarks at scale (README, "Performance"); not part of `make test`. Builds the data
+# set in BENCH_DATABASE_URL on first use (a few minutes), then measures every scenario.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/akrites_scale
+BENCH_ARGS ?=
+bench: install
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench $(BENCH_ARGS)
+
 lint: install
 	$(PY) -m ruff check . && $(PY) -m ruff format --check .
 

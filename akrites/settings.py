@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "django_q",
     "cases",
     "disclosure",
+    # The benchmark harness (bench/README.md): the seed_scale command, no models.
+    "bench",
 ]
 
 MIDDLEWARE = [
@@ -288,3 +290,6 @@ LOGGING = {
 
 # Case references: AKR-<year>-<nnnn>.
 CASE_REFERENCE_PREFIX = os.environ.get("CASE_REFERENCE_PREFIX", "AKR")
+
+# `make bench` only: routes /bench/floor/, the trivial view every scenario is compared to.
+BENCH_FLOOR_VIEW = env_bool("BENCH_FLOOR_VIEW", False)

@@ -1,8 +1,12 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from akrites.health import healthz
+
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
@@ -35,6 +39,10 @@ urlpatterns = [
     path("api/v1/", include("akrites.api_urls")),
     path("", include("cases.urls")),
 ]
+
+if settings.BENCH_FLOOR_VIEW:
+    # The benchmark's floor (bench/README.md): only routed when BENCH_FLOOR_VIEW=1.
+    urlpatterns.append(path("bench/", include("bench.urls")))
 
 handler404 = "cases.views.page_not_found"
 handler403 = "cases.views.permission_denied"
