@@ -1,18 +1,9 @@
-"""Web views for coordinators, maintainers and partners.
-
-Every view fetches through ``cases.access``; none decides access itself.
-"""
+"""Error pages in the site's style."""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "cases/home.html")
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -1,0 +1,181 @@
+"""Django admin for staff: every cases model, searchable and filterable.
+
+The admin is a staff tool for repairs, not the workflow: state changes, participants
+and comments go through the portal (``cases.services``), which writes the timeline.
+The timeline and the access records are read-only here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from cases.models import (
+    AffectedPackage,
+    Attachment,
+    Case,
+    CaseAccessRecord,
+    CaseCounter,
+    Comment,
+    Credit,
+    Membership,
+    Organisation,
+    Participant,
+    Profile,
+    Project,
+    Report,
+    TimelineEntry,
+    Vulnerability,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Append-only history: staff may read it, nobody edits or deletes it here."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "kind", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["name", "slug"]
+    readonly_fields = ["group"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "organisation", "role", "created_at"]
+    list_filter = ["role", "organisation__kind"]
+    search_fields = ["user__username", "user__email", "organisation__name"]
+    autocomplete_fields = ["user", "organisation"]
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "timezone"]
+    search_fields = ["user__username"]
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ["name", "organisation", "repository_url"]
+    list_filter = ["organisation"]
+    search_fields = ["name", "slug", "repository_url"]
+
+
+class ParticipantInline(admin.TabularInline):
+    model = Participant
+    extra = 0
+    fk_name = "case"
+    fields = ["organisation", "user", "role", "invited_at", "acknowledged_at", "removed_at"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Adding a participant must write guardian grants: use the portal's form.
+        return False
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    list_display = ["reference", "title", "state", "severity", "created_at", "updated_at"]
+    list_filter = ["state", "severity", "projects"]
+    search_fields = ["reference", "title", "summary"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["reference", "state", "severity", "version", "created_by", "duplicate_of"]
+    filter_horizontal = ["projects"]
+    inlines = [ParticipantInline]
+
+
+@admin.register(Participant)
+class ParticipantAdmin(admin.ModelAdmin):
+    list_display = ["case", "organisation", "user", "role", "acknowledged_at", "removed_at"]
+    list_filter = ["role", ("removed_at", admin.EmptyFieldListFilter)]
+    search_fields = ["case__reference", "organisation__name", "user__username"]
+    list_select_related = ["case", "organisation", "user"]
+    readonly_fields = ["case", "organisation", "user", "role", "invited_by", "removed_at"]
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    list_display = ["id", "title", "reporter", "status", "package", "received_at"]
+    list_filter = ["status", "received_at"]
+    search_fields = ["title", "description", "package", "reporter__username"]
+    list_select_related = ["reporter"]
+    readonly_fields = ["fingerprint", "package", "case", "status"]
+
+
+class AffectedPackageInline(admin.TabularInline):
+    model = AffectedPackage
+    extra = 0
+
+
+class CreditInline(admin.TabularInline):
+    model = Credit
+    extra = 0
+
+
+@admin.register(Vulnerability)
+class VulnerabilityAdmin(admin.ModelAdmin):
+    list_display = ["title", "case", "cve_id", "cwe", "cvss3_score", "cvss4_score"]
+    list_filter = ["cwe"]
+    search_fields = ["title", "cve_id", "cwe", "case__reference"]
+    list_select_related = ["case"]
+    readonly_fields = ["cvss3_score", "cvss4_score", "version"]
+    inlines = [AffectedPackageInline, CreditInline]
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = ["id", "case", "author", "visibility", "created_at"]
+    list_filter = ["visibility"]
+    search_fields = ["case__reference", "author__username", "body"]
+    list_select_related = ["case", "author"]
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(admin.ModelAdmin):
+    list_display = ["original_name", "case", "report", "content_type", "size", "uploaded_at"]
+    list_filter = ["content_type"]
+    search_fields = ["original_name", "sha256", "case__reference"]
+    # The file field is left out: its URL would bypass the access-checked download view.
+    fields = ["case", "report", "original_name", "content_type", "size", "sha256", "uploaded_by"]
+    readonly_fields = fields
+
+
+@admin.register(TimelineEntry)
+class TimelineEntryAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "case", "action", "actor"]
+    list_filter = ["action"]
+    search_fields = ["case__reference", "action"]
+    list_select_related = ["case", "actor"]
+
+
+@admin.register(CaseAccessRecord)
+class CaseAccessRecordAdmin(ReadOnlyAdmin):
+    list_display = ["at", "case", "user", "what"]
+    search_fields = ["case__reference", "user__username"]
+    list_select_related = ["case", "user"]
+
+
+@admin.register(CaseCounter)
+class CaseCounterAdmin(ReadOnlyAdmin):
+    list_display = ["year", "last_number"]

@@ -1,0 +1,131 @@
+"""What the home page shows: deadlines, the triage queue, the maintainer inbox.
+
+``upcoming_deadlines(user, days)`` collects deadlines from every registered source.
+A source is a function ``(cases, until) -> iterable of Deadline`` that receives the
+cases the user may see (already filtered by ``cases.access``) and the horizon; other
+apps add theirs with ``register_deadline_source`` (e.g. in ``AppConfig.ready``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+
+from cases import access
+from cases.models import Case, CaseState, Participant, ParticipantRole, ReportStatus
+
+
+@dataclass(frozen=True)
+class Deadline:
+    case: Case
+    label: str
+    at: datetime
+    kind: str = "embargo"
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.at < timezone.now()
+
+
+DeadlineSource = Callable[[QuerySet, datetime], Iterable[Deadline]]
+_SOURCES: list[DeadlineSource] = []
+
+
+def register_deadline_source(source: DeadlineSource) -> DeadlineSource:
+    """Add a deadline source (usable as a decorator); registering twice is harmless."""
+    if source not in _SOURCES:
+        _SOURCES.append(source)
+    return source
+
+
+@register_deadline_source
+def embargo_deadlines(cases: QuerySet, until: datetime) -> Iterable[Deadline]:
+    """Public dates of active embargoes; one still active after its date is overdue."""
+    from disclosure.models import Embargo, EmbargoState
+
+    embargoes = (
+        Embargo.objects.filter(
+            case__in=cases, state=EmbargoState.ACTIVE, public_at__isnull=False, public_at__lte=until
+        )
+        .select_related("case")
+        .order_by("public_at")
+    )
+    return [Deadline(e.case, "Embargo ends", e.public_at, "embargo") for e in embargoes]
+
+
+def upcoming_deadlines(user: Any, days: int = 14) -> list[Deadline]:
+    """Deadlines of the user's visible cases up to ``days`` from now, overdue ones included."""
+    cases = Case.objects.visible_to(user)
+    until = timezone.now() + timedelta(days=days)
+    found: list[Deadline] = []
+    for source in _SOURCES:
+        found.extend(source(cases, until))
+    return sorted(found, key=lambda d: d.at)
+
+
+def cases_by_state(user: Any) -> list[tuple[str, str, int]]:
+    """(state, label, count) for every state, counted over visible cases only."""
+    counts = dict(
+        Case.objects.visible_to(user)
+        .order_by()
+        .values_list("state")
+        .annotate(n=Count("id"))
+        .values_list("state", "n")
+    )
+    return [(value, label, counts.get(value, 0)) for value, label in CaseState.choices]
+
+
+def triage_queue(user: Any) -> QuerySet:
+    return (
+        access.visible_reports(user)
+        .filter(status=ReportStatus.NEW)
+        .select_related("reporter", "reporter_organisation")
+    )
+
+
+ACKNOWLEDGING_ROLES = [
+    ParticipantRole.MAINTAINER,
+    ParticipantRole.PARTNER,
+    ParticipantRole.DOWNSTREAM,
+    ParticipantRole.REPORTER,
+]
+
+
+def awaiting_acknowledgement(user: Any) -> QuerySet:
+    """Participations of the user (own or through an organisation) not acknowledged yet."""
+    from cases.services import models_q_for_user
+
+    return (
+        Participant.objects.active()
+        .filter(acknowledged_at__isnull=True, role__in=ACKNOWLEDGING_ROLES)
+        .filter(models_q_for_user(user))
+        .filter(case__in=Case.objects.visible_to(user).open())
+        .select_related("case", "organisation")
+        .order_by("invited_at")
+        .distinct()
+    )
+
+
+def recent_activity(user: Any, limit: int = 15) -> QuerySet:
+    """Latest timeline entries across the user's cases, with the cautious filter."""
+    from cases.models import TimelineEntry
+
+    entries = TimelineEntry.objects.filter(case__in=Case.objects.visible_to(user))
+    viewer = None if not access.is_sirt(user) else _SirtView()
+    return (
+        access.filter_timeline(entries, viewer)
+        .select_related("case", "actor")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+class _SirtView:
+    """Stands in for a CaseAccess when a SIRT member reads many timelines at once."""
+
+    def can(self, action: str) -> bool:
+        return True

@@ -1,0 +1,336 @@
+"""Forms of the web UI. They validate input and shape it for ``cases.services`` and the
+model methods; they never save anything themselves. Choices that could reveal case data
+are built from what the user may see (``cases.access``)."""
+
+from __future__ import annotations
+
+import zoneinfo
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+
+from cases.access import CaseAccess
+from cases.models import (
+    Case,
+    CaseState,
+    CommentVisibility,
+    Organisation,
+    ParticipantRole,
+    Project,
+    ReportStatus,
+    Severity,
+)
+from cases.validators import (
+    normalise_cve,
+    normalise_cwe,
+    normalise_purl,
+    normalise_vers,
+    parse_cvss,
+)
+
+# --------------------------------------------------------------------------- case list
+
+
+SORTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    # key -> (label, order_by); an explicit allow-list, never a raw field name from the URL.
+    "-updated": ("Recently updated", ("-updated_at", "-id")),
+    "updated": ("Least recently updated", ("updated_at", "id")),
+    "-created": ("Newest", ("-created_at", "-id")),
+    "created": ("Oldest", ("created_at", "id")),
+    "reference": ("Reference", ("reference",)),
+    "-severity": ("Most severe", ("-severity_rank", "-updated_at", "-id")),
+    "title": ("Title", ("title", "id")),
+}
+DEFAULT_SORT = "-updated"
+
+
+class CaseFilterForm(forms.Form):
+    q = forms.CharField(label="Search", required=False, max_length=200)
+    state = forms.ChoiceField(
+        required=False, choices=[("", "Any state"), ("open", "Open"), *CaseState.choices]
+    )
+    severity = forms.ChoiceField(required=False, choices=[("", "Any severity"), *Severity.choices])
+    project = forms.ModelChoiceField(
+        required=False, queryset=Project.objects.none(), empty_label="Any project"
+    )
+    sort = forms.ChoiceField(
+        required=False, choices=[(k, label) for k, (label, _) in SORTS.items()]
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only projects of cases the user can see: a project list must not reveal that
+        # some other project has a case.
+        self.fields["project"].queryset = Project.objects.filter(
+            cases__in=Case.objects.visible_to(user)
+        ).distinct()
+        self.fields["q"].widget.attrs["type"] = "search"
+
+
+# --------------------------------------------------------------------------- case editing
+
+
+class CaseDetailsForm(forms.Form):
+    title = forms.CharField(max_length=300)
+    summary = forms.CharField(widget=forms.Textarea, required=False, help_text="Markdown.")
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class TransitionForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class ParticipantForm(forms.Form):
+    organisation = forms.ModelChoiceField(
+        queryset=Organisation.objects.exclude(kind=Organisation.Kind.SIRT),
+        required=False,
+        empty_label="— none —",
+    )
+    user = forms.ModelChoiceField(
+        queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
+        required=False,
+        empty_label="— none —",
+        label="Or a single person",
+    )
+    role = forms.ChoiceField(
+        choices=[c for c in ParticipantRole.choices if c[0] != ParticipantRole.COORDINATOR]
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("organisation") and data.get("user"):
+            self.add_error("user", "Choose an organisation or a person, not both.")
+        elif not data.get("organisation") and not data.get("user") and not self.errors:
+            self.add_error("organisation", "Choose an organisation or a person.")
+        return data
+
+
+def _split_affected_line(line: str) -> list[str]:
+    """Split ``purl | vers | fixed``. A vers range contains ``|`` itself, so only a bar
+    with a space next to it (or the first bar: a purl never has one) separates parts."""
+    parts, current = [], []
+    for i, char in enumerate(line):
+        if char == "|":
+            spaced = line[i - 1 : i].isspace() or line[i + 1 : i + 2].isspace()
+            if spaced or not parts:
+                parts.append("".join(current).strip())
+                current = []
+                continue
+        current.append(char)
+    parts.append("".join(current).strip())
+    return parts
+
+
+def parse_affected(text: str) -> tuple[list[dict], list[str]]:
+    """Lines of ``purl | vers | fixed1, fixed2``; returns (packages, one error per bad line)."""
+    packages: list[dict] = []
+    errors: list[str] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = _split_affected_line(line)
+        if len(parts) > 3:
+            errors.append(f"Line {number}: use at most three parts: purl | vers | fixed versions.")
+            continue
+        purl, vers, fixed = (parts + ["", ""])[:3]
+        try:
+            purl = normalise_purl(purl, allow_version=False)
+            if not purl:
+                raise ValidationError("a package URL (purl) is required.")
+            vers = normalise_vers(vers)
+        except ValidationError as exc:
+            errors.append(f"Line {number}: {' '.join(exc.messages)}")
+            continue
+        packages.append(
+            {
+                "purl": purl,
+                "vers": vers,
+                "fixed_versions": [v.strip() for v in fixed.split(",") if v.strip()],
+            }
+        )
+    return packages, errors
+
+
+def format_affected(vulnerability: Any) -> str:
+    lines = []
+    for a in vulnerability.affected.all():
+        line = f"{a.purl} | {a.vers}"
+        if a.fixed_versions:
+            line += f" | {', '.join(a.fixed_versions)}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+class VulnerabilityForm(forms.Form):
+    title = forms.CharField(max_length=300)
+    description = forms.CharField(widget=forms.Textarea, required=False, help_text="Markdown.")
+    cwe = forms.CharField(label="CWE", required=False, max_length=12, help_text="e.g. CWE-79")
+    cvss3_vector = forms.CharField(
+        label="CVSS 3.1 vector",
+        required=False,
+        max_length=200,
+        help_text="e.g. CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+    )
+    cvss4_vector = forms.CharField(label="CVSS 4.0 vector", required=False, max_length=300)
+    cve_id = forms.CharField(label="CVE id", required=False, max_length=20)
+    affected = forms.CharField(
+        label="Affected packages",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=(
+            "One package per line: purl | vers range | fixed versions, with spaces "
+            "around the separating bars, e.g. "
+            "pkg:pypi/libexample | vers:pypi/>=1.0|<1.4.2 | 1.4.2, 1.3.9"
+        ),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def clean_cwe(self) -> str:
+        return normalise_cwe(self.cleaned_data["cwe"])
+
+    def clean_cve_id(self) -> str:
+        return normalise_cve(self.cleaned_data["cve_id"])
+
+    def clean_cvss3_vector(self) -> str:
+        parsed = parse_cvss(self.cleaned_data["cvss3_vector"])
+        if parsed and parsed.version == "4.0":
+            raise ValidationError("This is a CVSS 4.0 vector; put it in the CVSS 4.0 field.")
+        return parsed.vector if parsed else ""
+
+    def clean_cvss4_vector(self) -> str:
+        parsed = parse_cvss(self.cleaned_data["cvss4_vector"])
+        if parsed and parsed.version != "4.0":
+            raise ValidationError("This is not a CVSS 4.0 vector.")
+        return parsed.vector if parsed else ""
+
+    def clean_affected(self) -> list[dict]:
+        packages, errors = parse_affected(self.cleaned_data["affected"])
+        if errors:
+            raise ValidationError(errors)
+        return packages
+
+
+# --------------------------------------------------------------------------- discussion
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label="Comment", widget=forms.Textarea, help_text="Markdown; raw HTML is shown as text."
+    )
+    visibility = forms.ChoiceField(choices=CommentVisibility.choices)
+    organisation = forms.ModelChoiceField(
+        queryset=Organisation.objects.none(),
+        required=False,
+        help_text="Only for “one organisation”: who may read it (coordinators always can).",
+    )
+
+    def __init__(self, *args: Any, case_access: CaseAccess, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only choices valid for this user: coordinator notes for coordinators; an
+        # organisation-only note to one's own organisations (any participant's for SIRT).
+        choices = [(CommentVisibility.ALL.value, CommentVisibility.ALL.label)]
+        if case_access.is_coordinator:
+            choices.append(
+                (CommentVisibility.COORDINATORS.value, CommentVisibility.COORDINATORS.label)
+            )
+            orgs = Organisation.objects.filter(
+                participations__case=case_access.case, participations__removed_at__isnull=True
+            ).distinct()
+        else:
+            orgs = Organisation.objects.filter(pk__in=case_access.organisation_ids)
+        self.fields["organisation"].queryset = orgs
+        if case_access.is_coordinator or case_access.organisation_ids:
+            choices.append(
+                (CommentVisibility.ORGANISATION.value, CommentVisibility.ORGANISATION.label)
+            )
+        else:
+            del self.fields["organisation"]
+        self.fields["visibility"].choices = choices
+
+    def clean_body(self) -> str:
+        body = self.cleaned_data["body"]
+        if not body.strip():
+            raise ValidationError("Write something first.")
+        return body
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("visibility") == CommentVisibility.ORGANISATION and not data.get(
+            "organisation"
+        ):
+            self.add_error("organisation", "Choose the organisation that may read this.")
+        return data
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField()
+
+
+# --------------------------------------------------------------------------- triage
+
+
+class ReportFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        required=False, choices=[*ReportStatus.choices, ("all", "All")], initial="new"
+    )
+
+
+class OpenCaseForm(forms.Form):
+    title = forms.CharField(max_length=300)
+    summary = forms.CharField(widget=forms.Textarea, required=False, help_text="Markdown.")
+    projects = forms.ModelMultipleChoiceField(
+        queryset=Project.objects.select_related("organisation"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class MergeReportForm(forms.Form):
+    reference = forms.CharField(
+        label="Existing case",
+        max_length=32,
+        help_text="Reference of an open case, e.g. AKR-2026-0042.",
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_reference(self) -> Case:
+        reference = self.cleaned_data["reference"].strip().upper()
+        case = Case.objects.visible_to(self.user).filter(reference=reference).first()
+        if case is None:
+            raise ValidationError("No case with this reference.")
+        if not case.is_open:
+            raise ValidationError("This case is not open; duplicates join open cases only.")
+        return case
+
+
+class RejectReportForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), help_text="The reporter will see this."
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise ValidationError("Give a reason; the reporter will see it.")
+        return reason
+
+
+# --------------------------------------------------------------------------- profile
+
+
+def _timezone_choices() -> list[tuple[str, str]]:
+    return [(z, z) for z in sorted(zoneinfo.available_timezones())]
+
+
+class ProfileForm(forms.Form):
+    timezone = forms.ChoiceField(
+        label="Time zone",
+        choices=_timezone_choices,
+        help_text="Embargo and release dates are shown in this zone.",
+    )

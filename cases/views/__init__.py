@@ -1,0 +1,62 @@
+"""Web views for coordinators, maintainers, partners and reporters, one module per topic.
+
+Every view fetches through ``cases.access`` (``get_case_for``, ``visible_to``,
+``visible_reports``) and changes state only through ``cases.services`` or a model
+method; none decides access or re-implements a workflow itself.
+"""
+
+from cases.views.case_detail import (
+    acknowledge,
+    attachment_download,
+    attachment_upload,
+    case_detail,
+    comment_post,
+)
+from cases.views.case_edit import (
+    case_edit,
+    case_transition,
+    participant_add,
+    participant_remove,
+    vulnerability_add,
+    vulnerability_edit,
+)
+from cases.views.errors import page_not_found, permission_denied, server_error
+from cases.views.home import case_list, home, profile
+from cases.views.intake import report_new, token_create, token_revoke
+from cases.views.triage import (
+    report_attachment_download,
+    report_detail,
+    report_list,
+    report_merge,
+    report_open_case,
+    report_reject,
+)
+
+__all__ = [
+    "acknowledge",
+    "attachment_download",
+    "attachment_upload",
+    "case_detail",
+    "case_edit",
+    "case_list",
+    "case_transition",
+    "comment_post",
+    "home",
+    "page_not_found",
+    "participant_add",
+    "participant_remove",
+    "permission_denied",
+    "profile",
+    "report_attachment_download",
+    "report_detail",
+    "report_list",
+    "report_merge",
+    "report_new",
+    "report_open_case",
+    "report_reject",
+    "server_error",
+    "token_create",
+    "token_revoke",
+    "vulnerability_add",
+    "vulnerability_edit",
+]

@@ -1,0 +1,158 @@
+"""The case page and what participants do on it: comment, upload, download, acknowledge."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from cases import audit, services
+from cases.access import CaseAccess, get_case_for
+from cases.dashboard import ACKNOWLEDGING_ROLES
+from cases.forms import AttachmentForm, CommentForm, TransitionForm
+from cases.models import TRANSITION_LABELS, Case, Credit, TransitionError
+from cases.views._helpers import add_service_errors, private_file_response, safe_next
+
+
+def _credits(case_access: CaseAccess) -> Any:
+    credits = Credit.objects.select_related("user")
+    if not case_access.can("view_reporters"):
+        # Credits name the people who reported; reporters never learn of each other.
+        credits = credits.filter(user=case_access.user)
+    return credits
+
+
+def detail_context(
+    request: HttpRequest,
+    case: Case,
+    case_access: CaseAccess,
+    *,
+    comment_form: CommentForm | None = None,
+    attachment_form: AttachmentForm | None = None,
+) -> dict[str, Any]:
+    """Everything the case page shows, in a constant number of queries."""
+    user = request.user
+    participants = list(case_access.participants())
+    own_orgs = case_access.organisation_ids
+    awaiting_ack = [
+        p
+        for p in participants
+        if p.acknowledged_at is None
+        and p.role in ACKNOWLEDGING_ROLES
+        and (p.user_id == user.pk or p.organisation_id in own_orgs)
+    ]
+    context: dict[str, Any] = {
+        "case": case,
+        "access": case_access,
+        "embargo": case.embargo_or_none,
+        "participants": participants,
+        "awaiting_ack": awaiting_ack,
+        "vulnerabilities": case.vulnerabilities.prefetch_related(
+            "affected", Prefetch("credits", queryset=_credits(case_access))
+        ),
+        "projects": case.projects.all(),
+        "reports": case_access.reports().select_related("reporter"),
+        "comments": case_access.comments().select_related("author", "organisation"),
+        "attachments": case_access.attachments().select_related("uploaded_by"),
+        "timeline": case_access.timeline().select_related("actor"),
+        "can_comment": case_access.can("comment_case"),
+        "can_upload": case_access.can("upload_case"),
+        "can_edit_vulns": case_access.can("edit_vulnerability"),
+        "can_manage": case_access.can("manage_case"),
+    }
+    if context["can_comment"]:
+        context["comment_form"] = comment_form or CommentForm(case_access=case_access)
+    if context["can_upload"]:
+        context["attachment_form"] = attachment_form or AttachmentForm()
+    if context["can_manage"]:
+        context["transitions"] = [
+            (name, TRANSITION_LABELS[name]) for name in case.allowed_transitions()
+        ]
+        context["transition_form"] = TransitionForm()
+    if case_access.can("view_access_log"):
+        context["access_panel"] = (
+            case.participants.active()
+            .select_related("organisation", "user")
+            .prefetch_related("organisation__members")
+        )
+        context["access_records"] = case.access_records.select_related("user")[:100]
+    return context
+
+
+@login_required
+@require_GET
+def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    case, case_access = get_case_for(request.user, reference)
+    services.record_view(case, request.user, "detail")
+    return render(request, "cases/case_detail.html", detail_context(request, case, case_access))
+
+
+@login_required
+@require_POST
+def comment_post(request: HttpRequest, reference: str) -> HttpResponse:
+    case, case_access = get_case_for(request.user, reference, "comment_case")
+    form = CommentForm(request.POST, case_access=case_access)
+    if form.is_valid():
+        try:
+            services.post_comment(
+                case,
+                request.user,
+                form.cleaned_data["body"],
+                visibility=form.cleaned_data["visibility"],
+                organisation=form.cleaned_data.get("organisation"),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Your comment was posted.")
+            return redirect(f"{case.get_absolute_url()}#comments")
+    context = detail_context(request, case, case_access, comment_form=form)
+    return render(request, "cases/case_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def attachment_upload(request: HttpRequest, reference: str) -> HttpResponse:
+    case, case_access = get_case_for(request.user, reference, "upload_case")
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            attachment = services.store_attachment(
+                form.cleaned_data["file"], uploaded_by=request.user, case=case
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"{attachment.original_name} was uploaded.")
+            return redirect(f"{case.get_absolute_url()}#attachments")
+    context = detail_context(request, case, case_access, attachment_form=form)
+    return render(request, "cases/case_detail.html", context, status=400)
+
+
+@login_required
+@require_GET
+def attachment_download(request: HttpRequest, reference: str, pk: int) -> FileResponse:
+    case, case_access = get_case_for(request.user, reference)
+    attachment = get_object_or_404(case_access.attachments(), pk=pk)
+    services.record_view(case, request.user, f"attachment:{attachment.pk}")
+    audit.record("attachment.downloaded", request=request, obj=attachment, case=case.reference)
+    return private_file_response(attachment)
+
+
+@login_required
+@require_POST
+def acknowledge(request: HttpRequest, reference: str) -> HttpResponse:
+    case, _ = get_case_for(request.user, reference)
+    try:
+        services.acknowledge(case, request.user)
+    except TransitionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"You acknowledged {case.reference}.")
+    return redirect(safe_next(request, case.get_absolute_url()))

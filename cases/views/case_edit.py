@@ -1,0 +1,198 @@
+"""Coordinator and maintainer edits: details, transitions, participants, vulnerabilities."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from cases import services
+from cases.access import get_case_for
+from cases.forms import (
+    CaseDetailsForm,
+    ParticipantForm,
+    TransitionForm,
+    VulnerabilityForm,
+    format_affected,
+)
+from cases.models import TRANSITION_LABELS, TRANSITIONS, StaleEdit, TransitionError
+from cases.views._helpers import add_service_errors
+
+# A stale edit answers 409 Conflict, with the user's input kept in the form.
+CONFLICT = 409
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_edit(request: HttpRequest, reference: str) -> HttpResponse:
+    case, _ = get_case_for(request.user, reference, "manage_case")
+    status = 200
+    if request.method == "POST":
+        form = CaseDetailsForm(request.POST)
+        if form.is_valid():
+            try:
+                case.update_details(
+                    request.user,
+                    expected_version=form.cleaned_data["version"],
+                    title=form.cleaned_data["title"],
+                    summary=form.cleaned_data["summary"],
+                )
+            except StaleEdit as exc:
+                form.add_error(None, str(exc))
+                status = CONFLICT
+            else:
+                messages.success(request, f"{case.reference} was updated.")
+                return redirect(case)
+        else:
+            status = 400
+    else:
+        form = CaseDetailsForm(
+            initial={"title": case.title, "summary": case.summary, "version": case.version}
+        )
+    return render(request, "cases/case_edit.html", {"case": case, "form": form}, status=status)
+
+
+@login_required
+@require_POST
+def case_transition(request: HttpRequest, reference: str, name: str) -> HttpResponse:
+    case, _ = get_case_for(request.user, reference, "manage_case")
+    if name not in TRANSITIONS:
+        raise Http404("No such transition.")
+    form = TransitionForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        case = case.transition(name, request.user, reason=reason)
+    except TransitionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            f"{case.reference}: {TRANSITION_LABELS[name]} — now {case.get_state_display()}.",
+        )
+    return redirect(case)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def participant_add(request: HttpRequest, reference: str) -> HttpResponse:
+    case, _ = get_case_for(request.user, reference, "manage_case")
+    status = 200
+    if request.method == "POST":
+        form = ParticipantForm(request.POST)
+        if form.is_valid():
+            try:
+                participant = services.add_participant(
+                    case,
+                    request.user,
+                    role=form.cleaned_data["role"],
+                    organisation=form.cleaned_data["organisation"],
+                    user=form.cleaned_data["user"],
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            except IntegrityError:
+                # Two coordinators adding the same participant at once: the constraint wins.
+                form.add_error(None, "Already a participant in this role.")
+            else:
+                messages.success(
+                    request,
+                    f"{participant.display_name} was added as {participant.get_role_display()}.",
+                )
+                return redirect(f"{case.get_absolute_url()}#participants")
+        status = 400
+    else:
+        form = ParticipantForm()
+    return render(
+        request, "cases/participant_form.html", {"case": case, "form": form}, status=status
+    )
+
+
+@login_required
+@require_POST
+def participant_remove(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    case, _ = get_case_for(request.user, reference, "manage_case")
+    participant = get_object_or_404(
+        case.participants.active().select_related("organisation", "user"), pk=pk
+    )
+    services.remove_participant(participant, request.user)
+    messages.success(request, f"{participant.display_name} no longer takes part in the case.")
+    return redirect(f"{case.get_absolute_url()}#participants")
+
+
+def _save_vulnerability(
+    request: HttpRequest, reference: str, pk: int | None = None
+) -> HttpResponse:
+    case, _ = get_case_for(request.user, reference, "edit_vulnerability")
+    vulnerability = get_object_or_404(case.vulnerabilities, pk=pk) if pk is not None else None
+    status = 200
+    if request.method == "POST":
+        form = VulnerabilityForm(request.POST)
+        if vulnerability is not None:
+            form.fields["version"].required = True
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                vulnerability = services.save_vulnerability(
+                    case,
+                    request.user,
+                    vulnerability=vulnerability,
+                    expected_version=data["version"] if vulnerability is not None else None,
+                    title=data["title"],
+                    description=data["description"],
+                    cwe=data["cwe"],
+                    cvss3_vector=data["cvss3_vector"],
+                    cvss4_vector=data["cvss4_vector"],
+                    cve_id=data["cve_id"],
+                    affected=data["affected"],
+                )
+            except StaleEdit as exc:
+                form.add_error(None, str(exc))
+                status = 409
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+                status = 400
+            except IntegrityError:
+                form.add_error("cve_id", "This CVE id is already used by another vulnerability.")
+                status = 400
+            else:
+                messages.success(request, f"Vulnerability “{vulnerability.title}” was saved.")
+                return redirect(f"{case.get_absolute_url()}#vulnerabilities")
+        else:
+            status = 400
+    elif vulnerability is not None:
+        form = VulnerabilityForm(
+            initial={
+                "title": vulnerability.title,
+                "description": vulnerability.description,
+                "cwe": vulnerability.cwe,
+                "cvss3_vector": vulnerability.cvss3_vector,
+                "cvss4_vector": vulnerability.cvss4_vector,
+                "cve_id": vulnerability.cve_id,
+                "affected": format_affected(vulnerability),
+                "version": vulnerability.version,
+            }
+        )
+    else:
+        form = VulnerabilityForm()
+    return render(
+        request,
+        "cases/vulnerability_form.html",
+        {"case": case, "form": form, "vulnerability": vulnerability},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def vulnerability_add(request: HttpRequest, reference: str) -> HttpResponse:
+    return _save_vulnerability(request, reference)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def vulnerability_edit(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    return _save_vulnerability(request, reference, pk)

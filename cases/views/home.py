@@ -1,0 +1,109 @@
+"""Home (coordinator dashboard or maintainer/partner inbox), case list, profile."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Case as CaseWhen
+from django.db.models import IntegerField, Value, When
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from cases import access, dashboard
+from cases.forms import DEFAULT_SORT, SORTS, CaseFilterForm, ProfileForm
+from cases.models import OPEN_STATES, SEVERITY_RANK, Case, Profile
+from cases.views._helpers import paginate
+
+DEADLINE_DAYS = 14
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    deadlines = dashboard.upcoming_deadlines(user, DEADLINE_DAYS)
+    context = {
+        "deadline_days": DEADLINE_DAYS,
+        "overdue": [d for d in deadlines if d.is_overdue],
+        "upcoming": [d for d in deadlines if not d.is_overdue],
+    }
+    if access.is_sirt(user):
+        queue = dashboard.triage_queue(user)
+        by_state = dashboard.cases_by_state(user)
+        context.update(
+            queue=queue[:10],
+            queue_count=queue.count(),
+            by_state=by_state,
+            open_count=sum(n for state, _, n in by_state if state in OPEN_STATES),
+        )
+        return render(request, "cases/home_sirt.html", context)
+    awaiting: dict[int, object] = {}
+    for participant in dashboard.awaiting_acknowledgement(user):
+        awaiting.setdefault(participant.case_id, participant)
+    context.update(
+        awaiting=list(awaiting.values()),
+        activity=dashboard.recent_activity(user),
+        open_cases=Case.objects.visible_to(user)
+        .open()
+        .select_related("embargo")
+        .prefetch_related("projects")[:25],
+        my_reports=access.visible_reports(user).filter(reporter=user)[:5],
+    )
+    return render(request, "cases/home_inbox.html", context)
+
+
+@login_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    form = CaseFilterForm(request.GET, user=request.user)
+    form.is_valid()  # invalid values are shown as errors and simply not applied
+    data = form.cleaned_data
+    cases = Case.objects.visible_to(request.user)
+    if data.get("q"):
+        cases = cases.search(data["q"])
+    state = data.get("state")
+    if state == "open":
+        cases = cases.open()
+    elif state:
+        cases = cases.filter(state=state)
+    if data.get("severity"):
+        cases = cases.filter(severity=data["severity"])
+    if data.get("project"):
+        cases = cases.filter(projects=data["project"])
+    sort = data.get("sort") or DEFAULT_SORT
+    if sort == "-severity":
+        cases = cases.annotate(
+            severity_rank=CaseWhen(
+                *[When(severity=s, then=Value(rank)) for s, rank in SEVERITY_RANK.items()],
+                output_field=IntegerField(),
+            )
+        )
+    cases = cases.order_by(*SORTS[sort][1]).select_related("embargo").prefetch_related("projects")
+    page = paginate(request, cases)
+    filtered = any(data.get(k) for k in ("q", "state", "severity", "project"))
+    return render(
+        request,
+        "cases/case_list.html",
+        {"form": form, "page": page, "sort": sort, "filtered": filtered},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    current = Profile.objects.filter(user=request.user).first()
+    if request.method == "POST":
+        form = ProfileForm(request.POST)
+        if form.is_valid():
+            Profile.objects.update_or_create(
+                user=request.user, defaults={"timezone": form.cleaned_data["timezone"]}
+            )
+            messages.success(request, "Your time zone was saved.")
+            return redirect("cases:profile")
+    else:
+        form = ProfileForm(initial={"timezone": current.timezone if current else "UTC"})
+    memberships = request.user.memberships.select_related("organisation")
+    return render(
+        request,
+        "cases/profile.html",
+        {"form": form, "memberships": memberships, "is_sirt": access.is_sirt(request.user)},
+    )

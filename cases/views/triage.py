@@ -1,0 +1,156 @@
+"""Reports: the SIRT triage queue and page; a reporter's view of their own reports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from cases import access, audit, services, triage
+from cases.forms import MergeReportForm, OpenCaseForm, RejectReportForm, ReportFilterForm
+from cases.models import Case, Report, ReportStatus, TransitionError
+from cases.views._helpers import add_service_errors, paginate, private_file_response
+
+
+def _report_for(user: Any, pk: int, *, triage_action: bool = False) -> Report:
+    """A report the user may see (404 otherwise); 403 for a triage action by a non-SIRT."""
+    report = get_object_or_404(
+        access.visible_reports(user).select_related("reporter", "reporter_organisation", "case"),
+        pk=pk,
+    )
+    if triage_action and not access.is_sirt(user):
+        raise PermissionDenied("Only the SIRT triages reports.")
+    return report
+
+
+@login_required
+@require_GET
+def report_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    is_sirt = access.is_sirt(user)
+    data = request.GET.copy()
+    if is_sirt and "status" not in data:
+        data["status"] = ReportStatus.NEW  # the triage queue by default
+    form = ReportFilterForm(data)
+    form.is_valid()
+    status = form.cleaned_data.get("status") or ("" if not is_sirt else ReportStatus.NEW)
+    reports = access.visible_reports(user).select_related("reporter", "reporter_organisation")
+    if status and status != "all":
+        reports = reports.filter(status=status)
+    page = paginate(request, reports)
+    # Which linked cases the viewer can open: one query for the whole page.
+    case_ids = {r.case_id for r in page.object_list if r.case_id}
+    visible_case_ids = set(
+        Case.objects.visible_to(user).filter(pk__in=case_ids).values_list("pk", flat=True)
+    )
+    cases = {c.pk: c for c in Case.objects.filter(pk__in=visible_case_ids)}
+    rows = [(r, cases.get(r.case_id)) for r in page.object_list]
+    return render(
+        request,
+        "cases/report_list.html",
+        {"form": form, "page": page, "rows": rows, "status": status, "is_sirt": is_sirt},
+    )
+
+
+def _render_report(
+    request: HttpRequest, report: Report, *, status: int = 200, **forms: Any
+) -> HttpResponse:
+    user = request.user
+    context: dict[str, Any] = {"report": report, "attachments": report.attachments.all()}
+    if access.is_sirt(user):
+        context["triage"] = report.status == ReportStatus.NEW
+        context["candidates"] = triage.candidates_for(report)
+        context["open_form"] = forms.get("open_form") or OpenCaseForm(
+            initial={"title": report.title}
+        )
+        context["merge_form"] = forms.get("merge_form") or MergeReportForm(user=user)
+        context["reject_form"] = forms.get("reject_form") or RejectReportForm()
+        context["case"] = report.case
+    else:
+        # The reporter learns the case reference only while they can see the case.
+        context["case"] = (
+            Case.objects.visible_to(user).filter(pk=report.case_id).first()
+            if report.case_id
+            else None
+        )
+    return render(request, "cases/report_detail.html", context, status=status)
+
+
+@login_required
+@require_GET
+def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_report(request, _report_for(request.user, pk))
+
+
+@login_required
+@require_GET
+def report_attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
+    report = _report_for(request.user, pk)
+    attachment = get_object_or_404(report.attachments.all(), pk=attachment_pk)
+    audit.record("attachment.downloaded", request=request, obj=attachment, report=report.pk)
+    return private_file_response(attachment)
+
+
+@login_required
+@require_POST
+def report_open_case(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _report_for(request.user, pk, triage_action=True)
+    form = OpenCaseForm(request.POST)
+    if form.is_valid():
+        try:
+            case = services.open_case_from_report(
+                report,
+                request.user,
+                title=form.cleaned_data["title"],
+                summary=form.cleaned_data["summary"],
+                projects=form.cleaned_data["projects"],
+            )
+        except TransitionError as exc:
+            messages.error(request, str(exc))
+            return redirect(report)
+        messages.success(request, f"Case {case.reference} was opened from report #{report.pk}.")
+        return redirect(case)
+    return _render_report(request, report, status=400, open_form=form)
+
+
+@login_required
+@require_POST
+def report_merge(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _report_for(request.user, pk, triage_action=True)
+    form = MergeReportForm(request.POST, user=request.user)
+    if form.is_valid():
+        case = form.cleaned_data["reference"]
+        try:
+            services.merge_report_into_case(report, case, request.user)
+        except TransitionError as exc:
+            form.add_error("reference", str(exc))
+        else:
+            messages.success(
+                request, f"Report #{report.pk} was attached to {case.reference} as a duplicate."
+            )
+            return redirect(case)
+    return _render_report(request, report, status=400, merge_form=form)
+
+
+@login_required
+@require_POST
+def report_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    report = _report_for(request.user, pk, triage_action=True)
+    form = RejectReportForm(request.POST)
+    if form.is_valid():
+        try:
+            services.reject_report(report, request.user, form.cleaned_data["reason"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except TransitionError as exc:
+            messages.error(request, str(exc))
+            return redirect(report)
+        else:
+            messages.success(request, f"Report #{report.pk} was rejected.")
+            return redirect("cases:report_list")
+    return _render_report(request, report, status=400, reject_form=form)
