@@ -182,6 +182,24 @@ class CaseAccess:
             qs = qs.filter(reporter=self.user)
         return qs
 
+    def attachments(self) -> models.QuerySet:
+        """Attachments this user may list and download: a reporter-only viewer never
+        gets files that another reporter sent (they would name or describe them)."""
+        qs = self.case.attachments.all()
+        if not self.can("view_reporters"):
+            others = (
+                Participant.objects.filter(case=self.case, role=Role.REPORTER, user__isnull=False)
+                .exclude(user=self.user)
+                .values("user_id")
+            )
+            qs = qs.exclude(Q(uploaded_by__in=others) & ~Q(uploaded_by=self.user)).exclude(
+                Q(report__isnull=False) & ~Q(report__reporter=self.user)
+            )
+        return qs
+
+    def timeline(self) -> models.QuerySet:
+        return filter_timeline(self.case.timeline.all(), self)
+
 
 def filter_comments(queryset: models.QuerySet, access: CaseAccess) -> models.QuerySet:
     if access.can("view_internal"):
@@ -193,6 +211,29 @@ def filter_comments(queryset: models.QuerySet, access: CaseAccess) -> models.Que
             organisation__in=list(access.organisation_ids),
         )
     )
+
+
+# Timeline entries that would tell a reader who else reported the case, or that an
+# internal note exists. Hidden from viewers without ``view_reporters`` /
+# ``view_internal``; the inbox (several cases at once) hides them from every non-SIRT user.
+def _reporter_entries_q() -> Q:
+    return Q(action__startswith="case.participant.", data__role=Role.REPORTER) | Q(
+        action__in=["case.report.merged", "case.opened", "case.duplicate.merged"]
+    )
+
+
+def _internal_entries_q() -> Q:
+    return Q(action="case.comment.posted") & ~Q(data__visibility=CommentVisibility.ALL)
+
+
+def filter_timeline(queryset: models.QuerySet, access: CaseAccess | None) -> models.QuerySet:
+    """Timeline entries ``access`` may read; ``None`` means the cautious cross-case view."""
+    if access is not None and access.can("view_internal"):
+        return queryset
+    queryset = queryset.exclude(_internal_entries_q())
+    if access is None or not access.can("view_reporters"):
+        queryset = queryset.exclude(_reporter_entries_q())
+    return queryset
 
 
 def comment_visible_to(comment: Comment, user: Any) -> bool:
