@@ -77,9 +77,11 @@ def token_create(request: HttpRequest) -> HttpResponse:
             )
             response["Cache-Control"] = "no-store"
             return response
-    messages.error(request, "The token was not created: " + " ".join(
-        str(e) for errors in form.errors.values() for e in errors
-    ))
+    messages.error(
+        request,
+        "The token was not created: "
+        + " ".join(str(e) for errors in form.errors.values() for e in errors),
+    )
     return redirect("cases:profile")
 
 
