@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
@@ -28,7 +30,7 @@ import pgtrigger
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 GENESIS_HASH = "0" * 64
@@ -89,6 +91,24 @@ class AuditEvent(models.Model):
         return hashlib.sha256((self.prev_hash + body).encode("utf-8")).hexdigest()
 
 
+_current_request: ContextVar[HttpRequest | None] = ContextVar("audit_request", default=None)
+
+
+class AuditRequestMiddleware:
+    """Makes the current request known to ``record()`` calls deep in services, so their
+    rows carry the client address and the signed-in actor without passing it along."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = _current_request.set(request)
+        try:
+            return self.get_response(request)
+        finally:
+            _current_request.reset(token)
+
+
 def client_ip(request: HttpRequest | None) -> str | None:
     """The client address as django-axes reads it (honours the proxy settings)."""
     if request is None:
@@ -118,6 +138,8 @@ def record(
     **data: Any,
 ) -> AuditEvent:
     """Append one audit row; call it inside the transaction of the change it records."""
+    if request is None:
+        request = _current_request.get()
     if actor is None and request is not None:
         user = getattr(request, "user", None)
         actor = user if getattr(user, "is_authenticated", False) else None

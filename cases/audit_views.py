@@ -20,9 +20,18 @@ from cases.access import is_sirt
 from cases.audit import AuditEvent
 
 CSV_COLUMNS = [
-    "id", "created_at", "actor", "ip", "action", "object_type", "object_id", "object_label",
-    "data", "prev_hash", "hash",
-]  # fmt: skip
+    "id",
+    "created_at",
+    "actor",
+    "ip",
+    "action",
+    "object_type",
+    "object_id",
+    "object_label",
+    "data",
+    "prev_hash",
+    "hash",
+]
 
 
 class AuditFilterForm(forms.Form):
@@ -92,10 +101,18 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     for e in events.iterator(chunk_size=2000):
         writer.writerow(
             [
-                e.pk, e.created_at.isoformat(), e.actor_label, e.ip or "", e.action,
-                e.object_type, e.object_id, _cell(e.object_label), _cell(json.dumps(e.data, sort_keys=True)),
-                e.prev_hash, e.hash,
-            ]  # fmt: skip
+                e.pk,
+                e.created_at.isoformat(),
+                e.actor_label,
+                e.ip or "",
+                e.action,
+                e.object_type,
+                e.object_id,
+                _cell(e.object_label),
+                _cell(json.dumps(e.data, sort_keys=True)),
+                e.prev_hash,
+                e.hash,
+            ]
         )
     return response
 

@@ -64,7 +64,8 @@ class AcceptInvitationForm(forms.Form):
     def __init__(self, email: str, *args: Any, **kwargs: Any) -> None:
         self.email = email
         super().__init__(*args, **kwargs)
-        self.fields["password1"].help_text = password_validation.password_validators_help_text_html()
+        rules = password_validation.password_validators_help_text_html()
+        self.fields["password1"].help_text = rules
 
     def clean_username(self) -> str:
         username = self.cleaned_data["username"]

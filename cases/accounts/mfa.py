@@ -103,11 +103,16 @@ def confirm_device(request: HttpRequest, device: TOTPDevice, token: str) -> list
 def _new_recovery_codes(user: Any) -> list[str]:
     StaticDevice.objects.filter(user=user).delete()
     device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
-    codes = [
-        f"{secrets.token_hex(4)}-{secrets.token_hex(4)}" for _ in range(RECOVERY_CODE_COUNT)
-    ]
+    codes = [_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
     StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
     return codes
+
+
+def _recovery_code() -> str:
+    # 10 base-32 characters (50 bits), grouped for reading; fits django-otp's 16.
+    alphabet = "abcdefghijkmnpqrstuvwxyz23456789"
+    chars = "".join(secrets.choice(alphabet) for _ in range(10))
+    return f"{chars[:5]}-{chars[5:]}"
 
 
 def recovery_codes_left(user: Any) -> int:
@@ -122,7 +127,7 @@ def verify(request: HttpRequest, token: str) -> bool:
     from cases import audit
 
     user = request.user
-    token = token.strip().replace(" ", "")
+    token = token.strip().replace(" ", "").lower()
     device = django_otp.match_token(user, token) if token else None
     if device is None:
         audit.record("auth.2fa.failed", actor=user, request=request, obj=user)
@@ -136,7 +141,9 @@ def verify(request: HttpRequest, token: str) -> bool:
 # --------------------------------------------------------------------------- reset
 
 
-def reset_second_factor(user: Any, *, actor: Any = None, request: HttpRequest | None = None) -> None:
+def reset_second_factor(
+    user: Any, *, actor: Any = None, request: HttpRequest | None = None
+) -> None:
     """Remove every second factor of ``user`` and end all their sessions and API tokens."""
     from cases import audit
     from cases.accounts.sessions import end_all_sessions

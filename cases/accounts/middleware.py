@@ -71,12 +71,19 @@ class IdleTimeoutMiddleware:
                 logout(request)
                 if request.path.startswith("/api/"):
                     return JsonResponse(
-                        {"error": {"code": "session_expired", "message": "Signed out after "
-                                   "inactivity.", "fields": {}}},
+                        {
+                            "error": {
+                                "code": "session_expired",
+                                "message": "Signed out after inactivity.",
+                                "fields": {},
+                            }
+                        },
                         status=401,
                     )
                 messages.info(request, "You were signed out after a period of inactivity.")
-                return redirect(f"{reverse('login')}?{urlencode({'next': request.get_full_path()})}")
+                return redirect(
+                    f"{reverse('login')}?{urlencode({'next': request.get_full_path()})}"
+                )
             if last is None or now - int(last) >= self.RESOLUTION:
                 request.session[LAST_ACTIVITY_KEY] = now
         return self.get_response(request)

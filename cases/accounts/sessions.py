@@ -36,13 +36,16 @@ def end_all_sessions(user: Any, *, reason: str, request: HttpRequest | None = No
                 ended += 1
         ended += end_api_tokens(user)
         audit.record(
-            "auth.sessions.ended", actor=_actor(request, user), request=request, obj=user,
+            "auth.sessions.ended",
+            actor=_actor(request, user),
+            request=request,
+            obj=user,
             reason=reason,
         )
-    if request is not None and getattr(request, "user", None) is not None:
-        if getattr(request.user, "pk", None) == user.pk:
-            # The current session was among them: drop it from this response too.
-            request.session.flush()
+    current = getattr(request, "user", None) if request is not None else None
+    if current is not None and getattr(current, "pk", None) == user.pk:
+        # The current session was among them: drop it from this response too.
+        request.session.flush()
     return ended
 
 
