@@ -77,7 +77,9 @@ def seed(apps, schema_editor):
 
 def unseed(apps, schema_editor):
     EmbargoPolicy = apps.get_model("disclosure", "EmbargoPolicy")
-    EmbargoPolicy.objects.filter(code__in=[p["code"] for p in POLICIES], clocks__isnull=True).delete()
+    EmbargoPolicy.objects.filter(
+        code__in=[p["code"] for p in POLICIES], clocks__isnull=True
+    ).delete()
 
 
 class Migration(migrations.Migration):

@@ -23,7 +23,9 @@ class CalendarToken(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["user"], condition=Q(revoked_at__isnull=True), name="one_live_calendar_token"
+                fields=["user"],
+                condition=Q(revoked_at__isnull=True),
+                name="one_live_calendar_token",
             )
         ]
 

@@ -244,7 +244,9 @@ class EmbargoProposal(models.Model):
     embargo = models.ForeignKey(Embargo, on_delete=models.CASCADE, related_name="proposals")
     public_at = models.DateTimeField()
     reason = models.TextField()
-    proposer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    proposer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     state = models.CharField(
         max_length=10, choices=ProposalState.choices, default=ProposalState.PROPOSED, db_index=True
     )
@@ -274,7 +276,9 @@ class ProposalResponse(models.Model):
         AGREE = "agree", "Agree"
         OBJECT = "object", "Object"
 
-    proposal = models.ForeignKey(EmbargoProposal, on_delete=models.CASCADE, related_name="responses")
+    proposal = models.ForeignKey(
+        EmbargoProposal, on_delete=models.CASCADE, related_name="responses"
+    )
     # The participant row answered for (an organisation's, or a person's own).
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

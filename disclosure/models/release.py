@@ -139,9 +139,7 @@ class PreNotification(models.Model):
     class Meta:
         ordering = ["notify_at", "id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["plan", "organisation"], name="unique_pre_notification"
-            )
+            models.UniqueConstraint(fields=["plan", "organisation"], name="unique_pre_notification")
         ]
 
     def __str__(self) -> str:

@@ -1,0 +1,46 @@
+"""Deadline sources for the home page (``cases.dashboard.register_deadline_source``).
+
+Each receives the cases the user may see (already filtered by ``cases.access``) and
+the horizon, and returns ``cases.dashboard.Deadline`` rows; overdue ones included.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db.models import QuerySet
+
+from cases.dashboard import Deadline
+from disclosure.models import PreNotification, ReleasePlan
+
+
+def release_targets(cases: QuerySet, until: dt.datetime) -> Iterable[Deadline]:
+    plans = (
+        ReleasePlan.objects.filter(
+            case__in=cases, target_at__isnull=False, target_at__lte=until, released_at__isnull=True
+        )
+        .select_related("case")
+        .order_by("target_at")
+    )
+    return [Deadline(p.case, "Release target", p.target_at, "release") for p in plans]
+
+
+def pre_notification_dates(cases: QuerySet, until: dt.datetime) -> Iterable[Deadline]:
+    """Pre-notifications not sent yet. The organisation's name stays off the label:
+    the dashboard is shown to every participant, who may not see each other's names."""
+    rows = (
+        PreNotification.objects.filter(
+            plan__case__in=cases,
+            notify_at__isnull=False,
+            notify_at__lte=until,
+            sent_at__isnull=True,
+            plan__released_at__isnull=True,
+        )
+        .select_related("plan__case")
+        .order_by("notify_at")
+    )
+    return [
+        Deadline(pn.plan.case, "Pre-notification due", pn.notify_at, "prenotification")
+        for pn in rows
+    ]

@@ -1,0 +1,134 @@
+"""Demo data of the embargo and release features (run by ``seed_demo`` after the cases).
+
+Idempotent: each step looks for what it would create first. Everything goes through
+``disclosure.services`` so the timeline reads as in real use. The advisory demo data
+is the advisory module's.
+
+The embargoed libexample case tells this story: the date agreed with the maintainers
+(30 days out, set by the cases demo) was superseded when Example Linux posted to the
+distros list two days ago (the 14-day maximum governs now); the maintainers propose
+to keep the original date, which needs a coordinator's override. The release is
+planned for the distros deadline, with Brightline and Example Linux pre-notified.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from cases.models import Case, Organisation, Report
+from disclosure import services
+from disclosure.models import (
+    EmbargoPolicy,
+    EmbargoProposal,
+    PreNotification,
+    ProjectRelease,
+    ReleasePlan,
+    ReleaseStatus,
+)
+
+LIBEXAMPLE_TITLE = "Heap buffer overflow in libexample chunked decoder"
+FASTPARSE_TITLE = "Regular expression denial of service in fastparse.parseDate()"
+
+
+def _user(username: str) -> Any:
+    return get_user_model().objects.filter(username=username).first()
+
+
+def _noon(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(dt.UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+
+
+def _libexample(coordinator: Any, maintainer: Any) -> None:
+    case = Case.objects.filter(title=LIBEXAMPLE_TITLE).first()
+    if case is None:
+        return
+    embargo = services.get_or_create_embargo(case)
+    if not embargo.clocks.exists():
+        report = Report.objects.filter(case=case).order_by("received_at").first()
+        received = report.received_at if report else case.created_at
+        services.start_clock(
+            case,
+            coordinator,
+            policy=EmbargoPolicy.objects.get(code="standard"),
+            started_at=received,
+            started_by="Report received from the researcher",
+        )
+        posted = _noon(timezone.now() - dt.timedelta(days=2))
+        services.start_clock(
+            case,
+            coordinator,
+            policy=EmbargoPolicy.objects.get(code="distros"),
+            started_at=posted,
+            started_by="Example Linux posted the issue to the linux-distros list",
+        )
+    embargo.refresh_from_db()
+    if not EmbargoProposal.objects.filter(embargo=embargo).exists() and embargo.is_active:
+        proposed = _noon(timezone.now() + dt.timedelta(days=30))
+        while proposed.weekday() >= 5:
+            proposed += dt.timedelta(days=1)
+        services.propose_date(
+            case,
+            maintainer,
+            public_at=proposed,
+            reason="Keep the date we agreed: two downstream products need the full 30 days "
+            "to test the patch. The distros post came too early.",
+        )
+    plan = ReleasePlan.objects.filter(case=case).first()
+    if plan is None:
+        embargo.refresh_from_db()
+        plan = services.save_release_plan(
+            case, coordinator, target_at=embargo.public_at, expected_version=None
+        )
+        release = ProjectRelease.objects.filter(plan=plan).first()
+        if release is not None:
+            services.update_project_release(
+                release,
+                maintainer,
+                fixed_version="1.4.2",
+                fix_url="https://github.com/example/libexample/pull/482",
+                status=ReleaseStatus.READY,
+                expected_version=release.version,
+            )
+        for slug in ("brightline-security", "example-linux"):
+            org = Organisation.objects.filter(slug=slug).first()
+            if (
+                org is not None
+                and not PreNotification.objects.filter(plan=plan, organisation=org).exists()
+            ):
+                services.add_pre_notification(case, coordinator, organisation=org)
+
+
+def _fastparse(coordinator: Any, maintainer: Any) -> None:
+    """A fix ready on another case, so the metrics page has a second data point."""
+    case = Case.objects.filter(title=FASTPARSE_TITLE).first()
+    if case is None or ReleasePlan.objects.filter(case=case).exists():
+        return
+    target = _noon(timezone.now() + dt.timedelta(days=9))
+    while target.weekday() >= 5:
+        target += dt.timedelta(days=1)
+    plan = services.save_release_plan(case, coordinator, target_at=target, expected_version=None)
+    release = ProjectRelease.objects.filter(plan=plan).first()
+    if release is not None:
+        services.update_project_release(
+            release,
+            maintainer,
+            fixed_version="2.3.1",
+            fix_url="https://github.com/example/fastparse/commit/4f9e2b1",
+            status=ReleaseStatus.READY,
+            expected_version=release.version,
+        )
+
+
+def seed() -> None:
+    coordinator = _user("coordinator")
+    if coordinator is None:
+        return
+    with transaction.atomic():
+        _libexample(coordinator, _user("maintainer") or coordinator)
+    with transaction.atomic():
+        _fastparse(coordinator, _user("maintainer2") or coordinator)

@@ -1,0 +1,130 @@
+"""Forms of the embargo and release panels. Validation of business rules stays in
+``disclosure.services``; these only parse input."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from disclosure.models import (
+    DeploymentStatus,
+    Embargo,
+    EmbargoPolicy,
+    ProposalResponse,
+    ReleaseStatus,
+)
+from disclosure.services import MAX_BREAK_GRACE_HOURS
+
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class UTCDateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format=DATETIME_FORMAT, **kwargs)
+
+
+def utc_field(label: str, *, required: bool = True, help_text: str = "") -> forms.DateTimeField:
+    # The form parses in the active time zone, which is UTC (settings.TIME_ZONE).
+    return forms.DateTimeField(
+        label=f"{label} (UTC)",
+        required=required,
+        widget=UTCDateTimeInput(),
+        input_formats=[DATETIME_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+        help_text=help_text,
+    )
+
+
+class StartClockForm(forms.Form):
+    policy = forms.ModelChoiceField(queryset=EmbargoPolicy.objects.filter(is_active=True))
+    started_by = forms.CharField(
+        label="What started it", max_length=200, help_text='e.g. "report received".'
+    )
+    started_at = utc_field("Started at", required=False, help_text="Empty: now.")
+    deadline = utc_field(
+        "Deadline", required=False, help_text="Empty: the policy's default length."
+    )
+
+
+class StopClockForm(forms.Form):
+    reason = forms.CharField(max_length=500)
+
+
+class ProposalForm(forms.Form):
+    public_at = utc_field("Proposed public date")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+class RespondForm(forms.Form):
+    stance = forms.ChoiceField(choices=ProposalResponse.Stance.choices)
+    comment = forms.CharField(
+        required=False, max_length=2000, help_text="Required when you object."
+    )
+
+
+class AcceptForm(forms.Form):
+    reason = forms.CharField(required=False, max_length=2000)
+    override = forms.BooleanField(
+        required=False, label="Override the policy maximum", help_text="Only when needed."
+    )
+    override_reason = forms.CharField(required=False, max_length=2000)
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(max_length=2000)
+
+
+class WithdrawForm(forms.Form):
+    pass
+
+
+class BreakForm(forms.Form):
+    kind = forms.ChoiceField(label="What happened", choices=Embargo.BreakKind.choices)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=4000)
+    grace_hours = forms.IntegerField(
+        label="Grace (hours)", min_value=0, max_value=MAX_BREAK_GRACE_HOURS, initial=0
+    )
+
+
+class ReleasePlanForm(forms.Form):
+    target_at = utc_field("Target release time", required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class ProjectReleaseForm(forms.Form):
+    fixed_version = forms.CharField(max_length=100, required=False)
+    fix_url = forms.URLField(
+        label="Fix commit or pull request URL",
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+    )
+    status = forms.ChoiceField(choices=ReleaseStatus.choices)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class PreNotificationForm(forms.Form):
+    organisation = forms.ModelChoiceField(queryset=None)
+    notify_at = utc_field(
+        "Pre-notify on", required=False, help_text="Empty: 5 working days before the release."
+    )
+
+    def __init__(self, *args: Any, organisations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+
+
+class AcknowledgeForm(forms.Form):
+    pass
+
+
+class DeploymentForm(forms.Form):
+    organisation = forms.ModelChoiceField(queryset=None)
+    status = forms.ChoiceField(choices=DeploymentStatus.choices)
+    note = forms.CharField(required=False, max_length=500)
+
+    def __init__(self, *args: Any, organisations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
