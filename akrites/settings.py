@@ -74,6 +74,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "disclosure.notifications",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -110,6 +111,7 @@ DATABASES = {
         conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
+                "disclosure.notifications.context_processors.unread",
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The demo runs the web server and the django-q2 cluster on one SQLite file.
@@ -293,3 +295,28 @@ CASE_REFERENCE_PREFIX = os.environ.get("CASE_REFERENCE_PREFIX", "AKR")
 
 # `make bench` only: routes /bench/floor/, the trivial view every scenario is compared to.
 BENCH_FLOOR_VIEW = env_bool("BENCH_FLOOR_VIEW", False)
+# Notifications (disclosure/notifications/README.md). Intervals in hours unless named.
+NOTIFY_SWEEP_MINUTES = env_int("NOTIFY_SWEEP_MINUTES", 5)
+NOTIFY_ACK_REMINDER_HOURS = env_int("NOTIFY_ACK_REMINDER_HOURS", 24)
+NOTIFY_ACK_ESCALATION_HOURS = env_int("NOTIFY_ACK_ESCALATION_HOURS", 48)
+NOTIFY_EMBARGO_REMINDER_HOURS = [
+    int(h) for h in env_list("NOTIFY_EMBARGO_REMINDER_HOURS", "168,48,24")
+]
+NOTIFY_RELEASE_REMINDER_HOURS = [int(h) for h in env_list("NOTIFY_RELEASE_REMINDER_HOURS", "48,24")]
+NOTIFY_DEPLOYMENT_REMINDER_HOURS = env_int("NOTIFY_DEPLOYMENT_REMINDER_HOURS", 168)
+NOTIFY_ADVISORY_REVIEW_HOURS = env_int("NOTIFY_ADVISORY_REVIEW_HOURS", 48)
+NOTIFY_OVERDUE_GRACE_MINUTES = env_int("NOTIFY_OVERDUE_GRACE_MINUTES", 30)
+NOTIFY_CATCH_UP_DAYS = env_int("NOTIFY_CATCH_UP_DAYS", 7)
+NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 5)
+NOTIFY_RETRY_BASE_SECONDS = env_int("NOTIFY_RETRY_BASE_SECONDS", 60)
+NOTIFY_SEND_BATCH = env_int("NOTIFY_SEND_BATCH", 50)
+# Longer than Q_CLUSTER["timeout"]: a claimed row is never taken by a second sender
+# while the first may still be sending it.
+NOTIFY_LEASE_SECONDS = env_int("NOTIFY_LEASE_SECONDS", 300)
+NOTIFY_DIGEST_HOUR = env_int("NOTIFY_DIGEST_HOUR", 7)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
+WEBHOOK_DISABLE_AFTER = env_int("WEBHOOK_DISABLE_AFTER", 10)
+# Local receivers (127.0.0.1) only in development and tests; production refuses
+# private, loopback and link-local targets (SSRF).
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", DEBUG or TESTING)
+

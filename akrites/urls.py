@@ -37,6 +37,7 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("api/v1/", include("akrites.api_urls")),
+    path("notifications/", include("disclosure.notifications.urls")),
     path("", include("cases.urls")),
 ]
 

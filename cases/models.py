@@ -355,6 +355,14 @@ class Case(models.Model):
             case.log(
                 actor, f"case.state.{name}", {"from": old, "to": target, "reason": reason.strip()}
             )
+            from cases.services import _emit  # services imports this module
+
+            _emit(
+                "case.state_changed",
+                case_id=case.pk,
+                transition=name,
+                actor_id=getattr(actor, "pk", None),
+            )
         return case
 
     def update_details(

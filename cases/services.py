@@ -44,7 +44,11 @@ Role = ParticipantRole
 
 
 def _emit(event: str, **ids: Any) -> None:
-    """Hand an event to the notification layer, if installed (ids only, never text)."""
+    """Hand an event to the notification layer, if installed (ids only, never text).
+
+    Called inside the transaction of the change: the outbox rows commit or roll back
+    with it (disclosure/notifications/README.md lists the events).
+    """
     try:
         from disclosure import notify
     except ImportError:  # pragma: no cover - notifications not wired yet
@@ -96,7 +100,7 @@ def submit_report(
         )
         for upload in files:
             store_attachment(upload, uploaded_by=reporter, report=report)
-        transaction.on_commit(lambda: _emit("report.received", report_id=report.pk))
+        _emit("report.received", report_id=report.pk)
     return report, True
 
 
@@ -142,7 +146,7 @@ def open_case_from_report(
                 vulnerability=vuln, purl=report.package or report.purl, vers=report.vers
             )
         case.refresh_severity()
-        transaction.on_commit(lambda: _emit("case.opened", case_id=case.pk))
+        _emit("case.opened", case_id=case.pk, actor_id=getattr(actor, "pk", None))
     return case
 
 
@@ -271,9 +275,7 @@ def add_participant(
         )
         case.touch()
         if notify:
-            transaction.on_commit(
-                lambda: _emit("participant.invited", case_id=case.pk, participant_id=participant.pk)
-            )
+            _emit("participant.invited", case_id=case.pk, participant_id=participant.pk)
     return participant
 
 
@@ -360,9 +362,7 @@ def post_comment(
         )
         case.log(author, "case.comment.posted", {"comment": comment.pk, "visibility": visibility})
         case.touch()
-        transaction.on_commit(
-            lambda: _emit("comment.posted", case_id=case.pk, comment_id=comment.pk)
-        )
+        _emit("comment.posted", case_id=case.pk, comment_id=comment.pk)
     return comment
 
 

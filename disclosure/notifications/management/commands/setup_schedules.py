@@ -1,0 +1,96 @@
+"""Create or update the periodic django-q2 schedules (idempotent, by name).
+
+``make run`` and every deployment call it; nothing is scheduled at import time.
+Publication and embargo lifting are registered once the disclosure app provides them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+from django_q.models import Schedule
+
+from disclosure.notifications import conf
+
+
+def _exists(dotted: str) -> bool:
+    module, _, name = dotted.rpartition(".")
+    try:
+        return callable(getattr(importlib.import_module(module), name, None))
+    except ImportError:
+        return False
+
+
+def _next_daily(hour: int) -> dt.datetime:
+    now = timezone.now()
+    run = now.replace(hour=hour, minute=0, second=0, microsecond=0)
+    return run if run > now else run + dt.timedelta(days=1)
+
+
+def schedules() -> list[dict[str, Any]]:
+    every = conf.get("NOTIFY_SWEEP_MINUTES")
+    wanted = [
+        {
+            "name": "notifications.sweep",
+            "func": "disclosure.notifications.tasks.sweep",
+            "schedule_type": Schedule.MINUTES,
+            "minutes": every,
+        },
+        {
+            "name": "notifications.send",
+            "func": "disclosure.notifications.tasks.send_pending",
+            "schedule_type": Schedule.MINUTES,
+            "minutes": 1,
+        },
+        {
+            "name": "notifications.digest",
+            "func": "disclosure.notifications.tasks.send_digests",
+            "schedule_type": Schedule.DAILY,
+            "next_run": _next_daily(conf.get("NOTIFY_DIGEST_HOUR")),
+        },
+    ]
+    # The disclosure app's periodic work, wrapped so task results stay counts.
+    optional = [
+        (
+            "disclosure.publication.publish_due_advisories",
+            "disclosure.publish_due_advisories",
+            "disclosure.notifications.tasks.publish_due_advisories",
+        ),
+        (
+            "disclosure.services.lift_due_embargoes",
+            "disclosure.lift_due_embargoes",
+            "disclosure.notifications.tasks.lift_due_embargoes",
+        ),
+    ]
+    for target, name, func in optional:
+        if _exists(target):
+            wanted.append(
+                {
+                    "name": name,
+                    "func": func,
+                    "schedule_type": Schedule.MINUTES,
+                    "minutes": every,
+                }
+            )
+    return wanted
+
+
+class Command(BaseCommand):
+    help = "Create or update the periodic task schedules (idempotent)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        for spec in schedules():
+            name = spec.pop("name")
+            existing = Schedule.objects.filter(name=name).first()
+            # Keep the next run of an existing schedule: re-running the command
+            # (every deployment) must not shift or fire it early.
+            if existing is not None:
+                spec.pop("next_run", None)
+            _, created = Schedule.objects.update_or_create(
+                name=name, defaults={"repeats": -1, **spec}
+            )
+            self.stdout.write(f"{'created' if created else 'updated'} {name}")

@@ -1,0 +1,569 @@
+"""Writing the outbox (events, deadlines) and sending it (email, webhooks, digests).
+
+Writing happens inside the caller's transaction: the rows commit or roll back with
+the change that caused them. Sending claims rows in a short transaction
+(``SELECT ... FOR UPDATE SKIP LOCKED`` and a lease), sends outside any transaction,
+and marks the row sent only if its claim is still the current one. A sender that
+dies between claim and send leaves a lease that expires; the row is then claimed
+again and sent once. Retries back off exponentially up to ``NOTIFY_MAX_ATTEMPTS``,
+then the row is ``failed`` and listed on ``/notifications/failures/``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from cases import access
+from cases.models import Case, Comment, CommentVisibility
+from disclosure.notifications import conf
+from disclosure.notifications.audience import CaseAudience, audiences, sirt_user_ids
+from disclosure.notifications.kinds import KINDS, Audience
+from disclosure.notifications.models import (
+    CaseMute,
+    Channel,
+    KindPreference,
+    Notification,
+    NotificationSettings,
+    Status,
+    WebhookSubscription,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Outgoing:
+    """One thing to tell, before it is expanded into rows per recipient and channel."""
+
+    kind: str
+    key: str
+    subject: str
+    due_at: dt.datetime
+    case_id: int | None
+    data: dict[str, Any] = field(default_factory=dict)
+    users: set[int] = field(default_factory=set)
+    orgs: set[int] = field(default_factory=set)  # organisations whose webhooks hear it
+
+
+# --------------------------------------------------------------------------- events
+
+
+def record_event(name: str, **ids: Any) -> int:
+    """Resolve an event's recipients and write its outbox rows; returns rows written."""
+    kind = KINDS.get(name)
+    if kind is None or kind.deadline:
+        logger.warning("Unknown notification event %r ignored", name)
+        return 0
+    now = timezone.now()
+    ids = {k: v for k, v in ids.items() if v is not None}
+    actor_id = ids.pop("actor_id", None)
+    data = {k: v for k, v in ids.items() if isinstance(v, int | str | bool)}
+    if name == "report.received":
+        out = Outgoing(
+            name, name, f"report:{ids['report_id']}", now, None, data, users=sirt_user_ids()
+        )
+        return write([out], now=now)
+    case_id = ids.get("case_id")
+    if case_id is None:
+        logger.warning("Notification event %r without case_id ignored", name)
+        return 0
+    aud = audiences([case_id])[case_id]
+    key, subject = name, f"case:{case_id}"
+    users: set[int] = set()
+    orgs: set[int] = set()
+    if kind.audience == Audience.SIRT:
+        users = set(aud.sirt)
+        orgs = aud.orgs_with_action("manage_case")
+    elif kind.audience == Audience.PARTICIPANT:
+        pid = ids["participant_id"]
+        subject = f"participant:{pid}"
+        users = aud.participant(pid)
+        org = aud.participant_orgs.get(pid)
+        orgs = {org} & aud.visible_orgs if org else set()
+    elif kind.audience == Audience.COMMENT_READERS:
+        comment = Comment.objects.select_related("case", "author").get(pk=ids["comment_id"])
+        subject = f"comment:{comment.pk}"
+        users, orgs = _comment_readers(comment, aud)
+    elif kind.audience == Audience.ORGANISATION:
+        org_ids = {ids["organisation_id"]} if "organisation_id" in ids else _listed_orgs(ids)
+        users = set().union(*(aud.organisation(o) for o in org_ids)) if org_ids else set()
+        orgs = org_ids & aud.visible_orgs
+        if "organisation_id" in ids:
+            subject = f"case:{case_id}:org:{ids['organisation_id']}"
+    elif kind.audience == Audience.REVIEWER:
+        subject = f"advisory:{ids.get('advisory_id')}"
+        users = _reviewers(ids.get("advisory_id"), aud)
+    else:
+        users, orgs = _by_audience(kind.audience, aud)
+    if name == "case.state_changed" and "transition" in ids:
+        key = f"{name}.{ids['transition']}"
+    if name.startswith("advisory.") and "advisory_id" in ids:
+        subject = f"advisory:{ids['advisory_id']}"
+    if actor_id is not None and not kind.escalation:
+        users.discard(actor_id)
+    out = Outgoing(name, key, subject, now, case_id, data, users=users, orgs=orgs)
+    written = write([out], now=now)
+    if written and conf.get("NOTIFY_KICK_SENDER"):
+        transaction.on_commit(_kick_sender)
+    return written
+
+
+def _by_audience(audience: str, aud: CaseAudience) -> tuple[set[int], set[int]]:
+    if audience == Audience.COORDINATORS:
+        return aud.coordinators, aud.orgs_with_action("manage_case")
+    if audience == Audience.DRAFT_READERS:
+        return aud.with_action("view_advisory_draft"), aud.orgs_with_action("view_advisory_draft")
+    if audience == Audience.EMBARGO_PARTIES:
+        return aud.with_action("propose_embargo"), aud.orgs_with_action("propose_embargo")
+    # PARTICIPANTS
+    return aud.participants, aud.orgs_with_action("view_case")
+
+
+def _comment_readers(comment: Comment, aud: CaseAudience) -> tuple[set[int], set[int]]:
+    """Whoever may read the comment in the portal (checked one by one), except its author."""
+    from django.contrib.auth import get_user_model
+
+    candidates = aud.participants - {comment.author_id}
+    users = {
+        u.pk
+        for u in get_user_model().objects.filter(pk__in=candidates)
+        if access.comment_visible_to(comment, u)
+    }
+    if comment.visibility == CommentVisibility.ALL:
+        orgs = aud.orgs_with_action("view_case")
+    elif comment.visibility == CommentVisibility.ORGANISATION:
+        orgs = {comment.organisation_id} & aud.visible_orgs
+    else:
+        orgs = set()
+    return users, orgs
+
+
+def _listed_orgs(ids: dict[str, Any]) -> set[int]:
+    """The organisations on a release plan's pre-notification list."""
+    try:
+        from disclosure.models.release import PreNotification
+    except ImportError:  # pragma: no cover - release plans not installed
+        return set()
+    qs = PreNotification.objects.filter(plan__case_id=ids["case_id"])
+    return set(qs.values_list("organisation_id", flat=True))
+
+
+def _reviewers(advisory_id: int | None, aud: CaseAudience) -> set[int]:
+    """The advisory's reviewer; while nobody has taken it, every coordinator but its author."""
+    try:
+        from disclosure.models import Advisory
+    except ImportError:  # pragma: no cover
+        return aud.coordinators
+    advisory = Advisory.objects.filter(pk=advisory_id).first()
+    if advisory is None:
+        return aud.coordinators
+    if advisory.reviewer_id and advisory.reviewer_id in aud.viewers:
+        return {advisory.reviewer_id}
+    excluded = {advisory.author_id, getattr(advisory, "submitted_by_id", None)}
+    return (aud.coordinators | aud.sirt) - excluded
+
+
+def _kick_sender() -> None:
+    try:
+        from django_q.tasks import async_task
+
+        async_task("disclosure.notifications.tasks.send_pending", group="notifications")
+    except Exception:  # the scheduled sender picks the rows up anyway
+        logger.exception("Could not enqueue the sender")
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def write(outgoing: Iterable[Outgoing], *, now: dt.datetime | None = None) -> int:
+    """Expand into rows per recipient and channel, applying preferences and mutes."""
+    outgoing = [o for o in outgoing if o.users or o.orgs]
+    if not outgoing:
+        return 0
+    now = now or timezone.now()
+    user_ids = set().union(*(o.users for o in outgoing))
+    kinds = {o.kind for o in outgoing}
+    prefs = {
+        (p.user_id, p.kind): p
+        for p in KindPreference.objects.filter(user_id__in=user_ids, kind__in=kinds)
+    }
+    digest = set(
+        NotificationSettings.objects.filter(user_id__in=user_ids, daily_digest=True).values_list(
+            "user_id", flat=True
+        )
+    )
+    case_ids = {o.case_id for o in outgoing if o.case_id}
+    muted = set(
+        CaseMute.objects.filter(user_id__in=user_ids, case_id__in=case_ids).values_list(
+            "user_id", "case_id"
+        )
+    )
+    org_ids = set().union(*(o.orgs for o in outgoing))
+    subscriptions = defaultdict(list)
+    for sub in WebhookSubscription.objects.filter(organisation_id__in=org_ids, is_active=True):
+        subscriptions[sub.organisation_id].append(sub)
+    rows: list[Notification] = []
+    for o in outgoing:
+        kind = KINDS[o.kind]
+        base = {
+            "kind": o.kind,
+            "key": o.key,
+            "subject": o.subject,
+            "due_at": o.due_at,
+            "case_id": o.case_id,
+            "data": o.data,
+            "escalation": kind.escalation,
+            "created_at": now,
+            "next_attempt_at": now,
+        }
+        for uid in sorted(o.users):
+            pref = prefs.get((uid, o.kind))
+            if kind.escalation:
+                in_app, email = True, True
+            else:
+                if (uid, o.case_id) in muted:
+                    continue
+                in_app = pref.in_app if pref else True
+                email = pref.email if pref else True
+            if in_app:
+                rows.append(
+                    Notification(
+                        recipient_id=uid,
+                        channel=Channel.IN_APP,
+                        status=Status.SENT,
+                        sent_at=now,
+                        **base,
+                    )
+                )
+            if email and uid in digest and not kind.escalation:
+                rows.append(
+                    Notification(
+                        recipient_id=uid, channel=Channel.DIGEST, status=Status.HELD, **base
+                    )
+                )
+            elif email:
+                rows.append(Notification(recipient_id=uid, channel=Channel.EMAIL, **base))
+        if kind.webhook:
+            for org_id in sorted(o.orgs):
+                for sub in subscriptions.get(org_id, []):
+                    if sub.wants(o.kind):
+                        rows.append(Notification(subscription=sub, channel=Channel.WEBHOOK, **base))
+    Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    return len(rows)
+
+
+# --------------------------------------------------------------------------- sending
+
+
+@dataclass
+class Claim:
+    token: uuid.UUID
+    ids: list[int]
+    lease_until: dt.datetime
+
+
+def claim(
+    channels: Iterable[str] = (Channel.EMAIL, Channel.WEBHOOK),
+    *,
+    batch: int | None = None,
+    now: dt.datetime | None = None,
+    extra: Q | None = None,
+    waiting: str = Status.PENDING,
+) -> Claim:
+    """Claim due rows for this sender: pending and due, or claimed by a sender whose
+    lease has run out (it crashed). Rows another sender holds are skipped, not waited for."""
+    now = now or timezone.now()
+    batch = batch or conf.get("NOTIFY_SEND_BATCH")
+    token = uuid.uuid4()
+    lease_until = now + dt.timedelta(seconds=conf.get("NOTIFY_LEASE_SECONDS"))
+    due = Q(status=waiting, next_attempt_at__lte=now) | Q(
+        status=Status.SENDING, lease_until__lte=now
+    )
+    with transaction.atomic():
+        qs = Notification.objects.filter(due, channel__in=list(channels))
+        if extra is not None:
+            qs = qs.filter(extra)
+        ids = list(
+            qs.order_by("next_attempt_at", "id")
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)[:batch]
+        )
+        if ids:
+            Notification.objects.filter(pk__in=ids).update(
+                status=Status.SENDING,
+                claim_token=token,
+                lease_until=lease_until,
+                attempts=F("attempts") + 1,
+            )
+    return Claim(token=token, ids=ids, lease_until=lease_until)
+
+
+def send_pending(*, batch: int | None = None) -> int:
+    """Claim a batch of due email and webhook rows and deliver them; returns rows handled."""
+    handled = 0
+    c = claim(batch=batch)
+    # Stop before the lease runs out, so no other sender can take a row we still hold.
+    stop_at = c.lease_until - dt.timedelta(seconds=2 * conf.get("WEBHOOK_TIMEOUT_SECONDS") + 30)
+    for pk in c.ids:
+        if timezone.now() >= stop_at:
+            release(pk, c.token)
+            continue
+        deliver(pk, c.token)
+        handled += 1
+    return handled
+
+
+def send_all_pending(max_rounds: int = 100) -> int:
+    """Send until nothing is due (tests, the demo and the management command)."""
+    total = 0
+    for _ in range(max_rounds):
+        n = send_pending()
+        total += n
+        if not n:
+            break
+    return total
+
+
+def release(pk: int, token: uuid.UUID) -> None:
+    Notification.objects.filter(pk=pk, claim_token=token, status=Status.SENDING).update(
+        status=Status.PENDING, claim_token=None, lease_until=None, attempts=F("attempts") - 1
+    )
+
+
+def deliver(pk: int, token: uuid.UUID) -> None:
+    """Send one claimed row (outside any transaction) and record the outcome."""
+    n = (
+        Notification.objects.select_related("case", "recipient", "subscription")
+        .filter(pk=pk, claim_token=token, status=Status.SENDING)
+        .first()
+    )
+    if n is None:  # our lease ran out and another sender took it
+        return
+    try:
+        reason = _still_allowed(n)
+        if reason:
+            _finish(n, token, Status.SKIPPED, reason)
+            return
+        if n.channel == Channel.EMAIL:
+            _send_email(n)
+        elif n.channel == Channel.WEBHOOK:
+            from disclosure.notifications import webhooks
+
+            webhooks.deliver(n)
+        else:  # pragma: no cover - in-app rows are never pending
+            raise ValueError(f"Cannot send channel {n.channel}")
+    except Exception as exc:  # noqa: BLE001 - any failure is retried, then shown
+        _failed_attempt(n, token, _describe(exc))
+        return
+    _finish(n, token, Status.SENT)
+
+
+def _describe(exc: Exception) -> str:
+    # The class and message of a transport error; never the payload.
+    return f"{type(exc).__name__}: {exc}"[:300]
+
+
+def _still_allowed(n: Notification) -> str:
+    """Why the row must not go out any more (empty when it may)."""
+    if n.recipient_id:
+        user = n.recipient
+        if not user.is_active:
+            return "Recipient is inactive."
+        if n.channel in (Channel.EMAIL, Channel.DIGEST) and not user.email:
+            return "Recipient has no email address."
+        if n.case_id and not access.access_for(user, n.case).can_view:
+            return "Recipient can no longer see the case."
+        if n.kind == "comment.posted" and "comment_id" in n.data:
+            comment = Comment.objects.filter(pk=n.data["comment_id"]).first()
+            if comment is None or not access.comment_visible_to(comment, user):
+                return "Recipient can no longer read the comment."
+    elif n.subscription_id:
+        if not n.subscription.is_active:
+            return "Webhook subscription is disabled."
+        if n.case_id and not _organisation_sees(n.subscription.organisation_id, n.case_id):
+            return "Organisation can no longer see the case."
+    return ""
+
+
+def _organisation_sees(org_id: int, case_id: int) -> bool:
+    return org_id in audiences([case_id])[case_id].visible_orgs
+
+
+def _finish(n: Notification, token: uuid.UUID, status: str, note: str = "") -> None:
+    Notification.objects.filter(pk=n.pk, claim_token=token, status=Status.SENDING).update(
+        status=status,
+        sent_at=timezone.now() if status == Status.SENT else None,
+        lease_until=None,
+        last_error=note[:300],
+    )
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    seconds = conf.get("NOTIFY_RETRY_BASE_SECONDS") * 2 ** max(attempts - 1, 0)
+    return dt.timedelta(seconds=min(seconds, conf.get("NOTIFY_RETRY_MAX_SECONDS")))
+
+
+def _failed_attempt(n: Notification, token: uuid.UUID, error: str) -> None:
+    logger.warning("Notification %s attempt %s failed: %s", n.pk, n.attempts, error)
+    if n.attempts >= conf.get("NOTIFY_MAX_ATTEMPTS"):
+        changes: dict[str, Any] = {"status": Status.FAILED, "lease_until": None}
+    else:
+        changes = {
+            "status": Status.HELD if n.channel == Channel.DIGEST else Status.PENDING,
+            "next_attempt_at": timezone.now() + backoff(n.attempts),
+            "lease_until": None,
+            "claim_token": None,
+        }
+    Notification.objects.filter(pk=n.pk, claim_token=token, status=Status.SENDING).update(
+        last_error=error, **changes
+    )
+
+
+# --------------------------------------------------------------------------- email
+
+
+def _email_context(n: Notification) -> dict[str, Any]:
+    return {
+        "label": n.label,
+        "reference": n.case_reference or _non_case_reference(n),
+        "link": n.absolute_link,
+        "escalation": n.escalation,
+        "site_url": settings.SITE_URL,
+        "preferences_url": settings.SITE_URL + "/notifications/preferences/",
+    }
+
+
+def _non_case_reference(n: Notification) -> str:
+    if n.kind == "report.received":
+        return f"Report #{n.data.get('report_id')}"
+    if n.subscription_id or n.kind.startswith("webhook."):
+        return "Webhook"
+    return "Akrites"
+
+
+def render_email(n: Notification) -> EmailMultiAlternatives:
+    """Case reference, kind of event and a link: never the title or other case text."""
+    ctx = _email_context(n)
+    subject = f"[Akrites] {ctx['reference']}: {ctx['label']}"
+    text = render_to_string("notifications/email/notification.txt", ctx)
+    html = render_to_string("notifications/email/notification.html", ctx)
+    message = EmailMultiAlternatives(subject, text, to=[n.recipient.email])
+    message.attach_alternative(html, "text/html")
+    message.extra_headers["X-Akrites-Notification"] = str(n.uuid)
+    return message
+
+
+def _send_email(n: Notification) -> None:
+    render_email(n).send(fail_silently=False)
+
+
+# --------------------------------------------------------------------------- digest
+
+
+def send_digests(*, now: dt.datetime | None = None) -> int:
+    """One email per user with everything held for the digest; returns emails sent."""
+    now = now or timezone.now()
+    user_ids = set(
+        Notification.objects.filter(
+            Q(status=Status.HELD, next_attempt_at__lte=now)
+            | Q(status=Status.SENDING, channel=Channel.DIGEST, lease_until__lte=now)
+        ).values_list("recipient_id", flat=True)
+    )
+    sent = 0
+    for user_id in sorted(user_ids):
+        c = claim(
+            [Channel.DIGEST],
+            batch=500,
+            now=now,
+            extra=Q(recipient_id=user_id),
+            waiting=Status.HELD,
+        )
+        if not c.ids:
+            continue
+        sent += _send_digest(user_id, c)
+    return sent
+
+
+def _send_digest(user_id: int, c: Claim) -> int:
+    rows = list(
+        Notification.objects.select_related("case", "recipient")
+        .filter(pk__in=c.ids, claim_token=c.token, status=Status.SENDING)
+        .order_by("created_at", "id")
+    )
+    allowed = []
+    for n in rows:
+        reason = _still_allowed(n)
+        if reason:
+            _finish(n, c.token, Status.SKIPPED, reason)
+        else:
+            allowed.append(n)
+    if not allowed:
+        return 0
+    user = allowed[0].recipient
+    items = [_email_context(n) for n in allowed]
+    ctx = {"items": items, "site_url": settings.SITE_URL}
+    message = EmailMultiAlternatives(
+        f"[Akrites] Your daily digest: {len(items)} notification(s)",
+        render_to_string("notifications/email/digest.txt", ctx),
+        to=[user.email],
+    )
+    message.attach_alternative(
+        render_to_string("notifications/email/digest.html", ctx), "text/html"
+    )
+    try:
+        message.send(fail_silently=False)
+    except Exception as exc:  # noqa: BLE001
+        for n in allowed:
+            _failed_attempt(n, c.token, _describe(exc))
+        return 0
+    for n in allowed:
+        _finish(n, c.token, Status.SENT)
+    return 1
+
+
+# --------------------------------------------------------------------------- centre
+
+
+def mark_read(user: Any, notification_id: int) -> int:
+    return (
+        Notification.objects.centre_for(user)
+        .filter(pk=notification_id, read_at__isnull=True)
+        .update(read_at=timezone.now())
+    )
+
+
+def mark_all_read(user: Any) -> int:
+    return Notification.objects.filter(
+        recipient=user, channel=Channel.IN_APP, read_at__isnull=True
+    ).update(read_at=timezone.now())
+
+
+def set_mute(user: Any, case: Case, muted: bool) -> None:
+    if muted:
+        CaseMute.objects.get_or_create(user=user, case=case)
+    else:
+        CaseMute.objects.filter(user=user, case=case).delete()
+
+
+def retry_failed(notification_id: int) -> int:
+    """A coordinator sends a failed row again (attempts start over)."""
+    return Notification.objects.filter(pk=notification_id, status=Status.FAILED).update(
+        status=Status.PENDING,
+        attempts=0,
+        next_attempt_at=timezone.now(),
+        claim_token=None,
+        lease_until=None,
+    )

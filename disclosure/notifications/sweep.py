@@ -1,0 +1,477 @@
+"""The deadline sweep: what is due, computed from the database, not from the clock of the run.
+
+Each deadline has a stable key ("reminder.embargo.48h" + "embargo:7" + the public
+date). The sweep finds deadlines whose window contains *now* with index-backed
+range queries on the due times, skips those already marked in ``DeadlineMark``, and
+writes the mark and the outbox rows in one transaction. So:
+
+- a sweep that runs twice, or two sweeps at once, write each reminder once (the
+  mark and the outbox rows are unique in the database);
+- a late or missed sweep catches up: the windows are "from the deadline until the
+  next one", so it sends the reminder that applies now, once, and not every reminder
+  it missed (no flood after an outage);
+- the cost is proportional to what is due: every query is a range on an indexed
+  date column (``public_at``, ``target_at``, ``notify_at``, ``invited_at``, ...)
+  limited to the catch-up window, never a loop over all cases.
+
+Windows (defaults; each is a setting, see ``conf.py``):
+
+==========================  ==========================================================
+acknowledgement             maintainer invited, not acknowledged: reminder from 1 day
+                            to 2 days; escalation to the coordinators from 2 days
+embargo public date         participants at 7 days, 2 days, 24 hours before
+release target              participants at 2 days, 24 hours before
+pre-notification date       each listed organisation, once the date is reached
+deployment                  partner / downstream without a deployment report 7 days
+                            after the release: reminder; coordinators get the laggards
+advisory in review          for more than 2 days: the reviewer (or the coordinators)
+overdue                     embargo not lifted, release not done, scheduled advisory
+                            not published after its date: escalation to coordinators
+==========================  ==========================================================
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
+
+from cases.models import OPEN_STATES, Participant, ParticipantRole
+from disclosure.notifications import conf
+from disclosure.notifications.audience import CaseAudience, audiences
+from disclosure.notifications.kinds import KINDS, Audience
+from disclosure.notifications.models import DeadlineMark
+from disclosure.notifications.services import Outgoing, _kick_sender, write
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Due:
+    """One deadline found by a rule, before its recipients are resolved."""
+
+    kind: str
+    key: str
+    subject: str
+    due_at: dt.datetime
+    case_id: int
+    data: dict[str, Any] = field(default_factory=dict)
+    # Narrow the kind's audience to one participant row or some organisations.
+    participant_id: int | None = None
+    org_ids: set[int] = field(default_factory=set)
+    reviewer_id: int | None = None
+    exclude_user_ids: set[int] = field(default_factory=set)
+    silent: bool = False  # mark the deadline as handled, tell nobody
+
+
+def unmarked(qs: QuerySet, key: str, subject_prefix: str, due_field: str) -> QuerySet:
+    """Rows of ``qs`` whose deadline has no mark yet (an anti-join on the unique index)."""
+    from django.db.models import CharField, Value
+    from django.db.models.functions import Cast, Concat
+
+    subject = Concat(Value(subject_prefix), Cast(OuterRef("pk"), CharField()))
+    marks = DeadlineMark.objects.filter(key=key, subject=subject, due_at=OuterRef(due_field))
+    return qs.filter(~Exists(marks))
+
+
+def _windows(offsets_hours: list[int]) -> list[tuple[int, dt.timedelta, dt.timedelta]]:
+    """[(hours, upper, lower)]: offset h applies while now+lower < due <= now+upper."""
+    offsets = sorted(set(offsets_hours), reverse=True)
+    result = []
+    for i, h in enumerate(offsets):
+        lower = offsets[i + 1] if i + 1 < len(offsets) else 0
+        result.append((h, dt.timedelta(hours=h), dt.timedelta(hours=lower)))
+    return result
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def acknowledgement(now: dt.datetime) -> list[Due]:
+    reminder = conf.hours("NOTIFY_ACK_REMINDER_HOURS")
+    escalation = conf.hours("NOTIFY_ACK_ESCALATION_HOURS")
+    catch_up = dt.timedelta(days=conf.get("NOTIFY_CATCH_UP_DAYS"))
+    base = Participant.objects.active().filter(
+        role=ParticipantRole.MAINTAINER,
+        acknowledged_at__isnull=True,
+        case__state__in=OPEN_STATES,
+    )
+    found: list[Due] = []
+    # The reminder's window ends where the escalation begins: a late sweep escalates.
+    reminders = unmarked(
+        base.filter(invited_at__gt=now - escalation, invited_at__lte=now - reminder),
+        "reminder.acknowledge",
+        "participant:",
+        "invited_at",
+    )
+    for pk, case_id, invited_at in _limit(reminders.values_list("pk", "case_id", "invited_at")):
+        found.append(
+            Due(
+                "reminder.acknowledge",
+                "reminder.acknowledge",
+                f"participant:{pk}",
+                invited_at,
+                case_id,
+                {"participant_id": pk},
+                participant_id=pk,
+            )
+        )
+    escalations = unmarked(
+        base.filter(invited_at__gt=now - escalation - catch_up, invited_at__lte=now - escalation),
+        "escalation.acknowledge",
+        "participant:",
+        "invited_at",
+    )
+    for pk, case_id, invited_at in _limit(escalations.values_list("pk", "case_id", "invited_at")):
+        found.append(
+            Due(
+                "escalation.acknowledge",
+                "escalation.acknowledge",
+                f"participant:{pk}",
+                invited_at,
+                case_id,
+                {"participant_id": pk},
+            )
+        )
+    return found
+
+
+def embargo(now: dt.datetime) -> list[Due]:
+    try:
+        from disclosure.models.embargo import Embargo, EmbargoState
+    except ImportError:  # pragma: no cover
+        return []
+    active = Embargo.objects.filter(state=EmbargoState.ACTIVE, case__state__in=OPEN_STATES)
+    found: list[Due] = []
+    for hours, upper, lower in _windows(conf.get("NOTIFY_EMBARGO_REMINDER_HOURS")):
+        key = f"reminder.embargo.{hours}h"
+        qs = unmarked(
+            active.filter(public_at__gt=now + lower, public_at__lte=now + upper),
+            key,
+            "embargo:",
+            "public_at",
+        )
+        for pk, case_id, public_at in _limit(qs.values_list("pk", "case_id", "public_at")):
+            found.append(
+                Due(
+                    "reminder.embargo",
+                    key,
+                    f"embargo:{pk}",
+                    public_at,
+                    case_id,
+                    {"embargo_id": pk, "hours_before": hours},
+                )
+            )
+    found += _overdue(
+        active, "public_at", "embargo", now, lambda pk: {"embargo_id": pk, "what": "embargo"}
+    )
+    return found
+
+
+def release(now: dt.datetime) -> list[Due]:
+    try:
+        from disclosure.models.release import ReleasePlan
+    except ImportError:  # pragma: no cover
+        return []
+    pending = ReleasePlan.objects.filter(released_at__isnull=True, case__state__in=OPEN_STATES)
+    found: list[Due] = []
+    for hours, upper, lower in _windows(conf.get("NOTIFY_RELEASE_REMINDER_HOURS")):
+        key = f"reminder.release.{hours}h"
+        qs = unmarked(
+            pending.filter(target_at__gt=now + lower, target_at__lte=now + upper),
+            key,
+            "release:",
+            "target_at",
+        )
+        for pk, case_id, target_at in _limit(qs.values_list("pk", "case_id", "target_at")):
+            found.append(
+                Due(
+                    "reminder.release",
+                    key,
+                    f"release:{pk}",
+                    target_at,
+                    case_id,
+                    {"release_id": pk, "hours_before": hours},
+                )
+            )
+    found += _overdue(
+        pending, "target_at", "release", now, lambda pk: {"release_id": pk, "what": "release"}
+    )
+    return found
+
+
+def prenotification(now: dt.datetime) -> list[Due]:
+    try:
+        from disclosure.models.release import PreNotification
+    except ImportError:  # pragma: no cover
+        return []
+    catch_up = dt.timedelta(days=conf.get("NOTIFY_CATCH_UP_DAYS"))
+    qs = unmarked(
+        PreNotification.objects.filter(
+            notify_at__gt=now - catch_up,
+            notify_at__lte=now,
+            sent_at__isnull=True,  # a coordinator may have pre-notified by hand
+            plan__case__state__in=OPEN_STATES,
+        ),
+        "prenotification.due",
+        "prenotification:",
+        "notify_at",
+    )
+    found = []
+    rows = qs.values_list("pk", "plan__case_id", "notify_at", "organisation_id", "plan_id")
+    for pk, case_id, notify_at, org_id, plan_id in _limit(rows):
+        found.append(
+            Due(
+                "prenotification.due",
+                "prenotification.due",
+                f"prenotification:{pk}",
+                notify_at,
+                case_id,
+                {"prenotification_id": pk, "release_id": plan_id, "organisation_id": org_id},
+                org_ids={org_id},
+            )
+        )
+    return found
+
+
+def deployment(now: dt.datetime) -> list[Due]:
+    """Partners and downstream who have not deployed a week after the release."""
+    try:
+        from disclosure.models.release import DeploymentReport, DeploymentStatus, ReleasePlan
+    except ImportError:  # pragma: no cover
+        return []
+    after = conf.hours("NOTIFY_DEPLOYMENT_REMINDER_HOURS")
+    catch_up = dt.timedelta(days=conf.get("NOTIFY_CATCH_UP_DAYS"))
+    plans = unmarked(
+        ReleasePlan.objects.filter(
+            released_at__gt=now - after - catch_up, released_at__lte=now - after
+        ),
+        "escalation.deployment",
+        "release:",
+        "released_at",
+    )
+    plan_rows = list(_limit(plans.values_list("pk", "case_id", "released_at")))
+    if not plan_rows:
+        return []
+    case_ids = [r[1] for r in plan_rows]
+    orgs_by_case: dict[int, set[int]] = {}
+    for case_id, org_id in (
+        Participant.objects.active()
+        .filter(
+            case_id__in=case_ids,
+            role__in=[ParticipantRole.PARTNER, ParticipantRole.DOWNSTREAM],
+            organisation__isnull=False,
+        )
+        .values_list("case_id", "organisation_id")
+    ):
+        orgs_by_case.setdefault(case_id, set()).add(org_id)
+    done = set(
+        DeploymentReport.objects.filter(
+            case_id__in=case_ids,
+            status__in=[DeploymentStatus.DEPLOYED, DeploymentStatus.NOT_AFFECTED],
+        ).values_list("case_id", "organisation_id")
+    )
+    found = []
+    for pk, case_id, released_at in plan_rows:
+        due_at = released_at + after
+        laggards = {o for o in orgs_by_case.get(case_id, set()) if (case_id, o) not in done}
+        for org_id in sorted(laggards):
+            found.append(
+                Due(
+                    "reminder.deployment",
+                    "reminder.deployment",
+                    f"release:{pk}:org:{org_id}",
+                    due_at,
+                    case_id,
+                    {"release_id": pk, "organisation_id": org_id},
+                    org_ids={org_id},
+                )
+            )
+        # One mark per plan ("escalation.deployment" + "release:<pk>" + released_at)
+        # covers the whole rule, so a plan is looked at once, laggards or not.
+        found.append(
+            Due(
+                "escalation.deployment",
+                "escalation.deployment",
+                f"release:{pk}",
+                released_at,
+                case_id,
+                {"release_id": pk, "laggard_organisation_ids": sorted(laggards)},
+                silent=not laggards,
+            )
+        )
+    return found
+
+
+def advisory_review(now: dt.datetime) -> list[Due]:
+    try:
+        from disclosure.models import Advisory, AdvisoryState
+    except ImportError:  # pragma: no cover
+        return []
+    after = conf.hours("NOTIFY_ADVISORY_REVIEW_HOURS")
+    catch_up = dt.timedelta(days=conf.get("NOTIFY_CATCH_UP_DAYS"))
+    qs = unmarked(
+        Advisory.objects.filter(
+            state=AdvisoryState.IN_REVIEW,
+            submitted_at__gt=now - after - catch_up,
+            submitted_at__lte=now - after,
+        ),
+        "reminder.advisory_review",
+        "advisory:",
+        "submitted_at",
+    )
+    found = []
+    rows = qs.values_list("pk", "case_id", "submitted_at", "reviewer_id", "author_id")
+    for pk, case_id, submitted_at, reviewer_id, author_id in _limit(rows):
+        found.append(
+            Due(
+                "reminder.advisory_review",
+                "reminder.advisory_review",
+                f"advisory:{pk}",
+                submitted_at,
+                case_id,
+                {"advisory_id": pk},
+                reviewer_id=reviewer_id,
+                exclude_user_ids={author_id},
+            )
+        )
+    return found
+
+
+def advisory_overdue(now: dt.datetime) -> list[Due]:
+    """A scheduled advisory still unpublished well after its embargo's public date."""
+    try:
+        from disclosure.models import Advisory, AdvisoryState
+    except ImportError:  # pragma: no cover
+        return []
+    grace = dt.timedelta(minutes=conf.get("NOTIFY_OVERDUE_GRACE_MINUTES"))
+    catch_up = dt.timedelta(days=conf.get("NOTIFY_CATCH_UP_DAYS"))
+    key = "escalation.overdue.advisory"
+    qs = Advisory.objects.filter(
+        state=AdvisoryState.SCHEDULED,
+        case__embargo__public_at__gt=now - grace - catch_up,
+        case__embargo__public_at__lte=now - grace,
+    )
+    qs = unmarked(qs, key, "advisory:", "case__embargo__public_at")
+    rows = qs.values_list("pk", "case_id", "case__embargo__public_at")
+    return [
+        Due(
+            "escalation.overdue",
+            key,
+            f"advisory:{pk}",
+            public_at,
+            case_id,
+            {"advisory_id": pk, "what": "advisory"},
+        )
+        for pk, case_id, public_at in _limit(rows)
+    ]
+
+
+def _overdue(
+    qs: QuerySet,
+    due_field: str,
+    what: str,
+    now: dt.datetime,
+    data: Callable[[int], dict[str, Any]],
+) -> list[Due]:
+    grace = dt.timedelta(minutes=conf.get("NOTIFY_OVERDUE_GRACE_MINUTES"))
+    catch_up = dt.timedelta(days=conf.get("NOTIFY_CATCH_UP_DAYS"))
+    key = f"escalation.overdue.{what}"
+    prefix = "embargo:" if what == "embargo" else "release:"
+    late = qs.filter(
+        **{f"{due_field}__gt": now - grace - catch_up, f"{due_field}__lte": now - grace}
+    )
+    rows = unmarked(late, key, prefix, due_field).values_list("pk", "case_id", due_field)
+    return [
+        Due("escalation.overdue", key, f"{prefix}{pk}", due_at, case_id, data(pk))
+        for pk, case_id, due_at in _limit(rows)
+    ]
+
+
+def _limit(qs: QuerySet) -> QuerySet:
+    return qs[: conf.get("NOTIFY_SWEEP_BATCH")]
+
+
+RULES: list[Callable[[dt.datetime], list[Due]]] = [
+    acknowledgement,
+    embargo,
+    release,
+    prenotification,
+    deployment,
+    advisory_review,
+    advisory_overdue,
+]
+
+
+# --------------------------------------------------------------------------- the sweep
+
+
+def sweep(now: dt.datetime | None = None) -> int:
+    """Find every due deadline and write its reminders; returns the deadlines handled."""
+    now = now or timezone.now()
+    handled = 0
+    for rule in RULES:
+        due = rule(now)
+        if not due:
+            continue
+        with transaction.atomic():
+            handled += _write(due, now)
+    if handled:
+        _kick_sender()
+    return handled
+
+
+def _write(due: list[Due], now: dt.datetime) -> int:
+    _record_prenotifications([d for d in due if d.kind == "prenotification.due"])
+    marks = DeadlineMark.objects.bulk_create(
+        [DeadlineMark(key=d.key, subject=d.subject, due_at=d.due_at, created_at=now) for d in due],
+        ignore_conflicts=True,
+    )
+    del marks  # rows that another sweep marked first are written by it, or here: both once
+    auds = audiences({d.case_id for d in due})
+    outgoing = []
+    for d in due:
+        if d.silent:
+            continue
+        users, orgs = _recipients(d, auds[d.case_id])
+        users -= d.exclude_user_ids
+        outgoing.append(
+            Outgoing(d.kind, d.key, d.subject, d.due_at, d.case_id, d.data, users=users, orgs=orgs)
+        )
+    write(outgoing, now=now)
+    return len(due)
+
+
+def _record_prenotifications(due: list[Due]) -> None:
+    """The release plan records each pre-notification as sent (by the system)."""
+    if not due:
+        return
+    try:
+        from disclosure.services import record_pre_notification_sent
+    except ImportError:  # pragma: no cover
+        return
+    for d in due:
+        record_pre_notification_sent(d.data["prenotification_id"])
+
+
+def _recipients(d: Due, aud: CaseAudience) -> tuple[set[int], set[int]]:
+    audience = KINDS[d.kind].audience
+    if d.participant_id is not None:
+        org = aud.participant_orgs.get(d.participant_id)
+        return aud.participant(d.participant_id), ({org} & aud.visible_orgs) if org else set()
+    if audience == Audience.ORGANISATION:
+        users = set().union(*(aud.organisation(o) for o in d.org_ids)) if d.org_ids else set()
+        return users, d.org_ids & aud.visible_orgs
+    if audience == Audience.REVIEWER:
+        if d.reviewer_id and d.reviewer_id in aud.viewers:
+            return {d.reviewer_id}, set()
+        return aud.coordinators | aud.sirt, set()
+    if audience == Audience.COORDINATORS:
+        return aud.coordinators, set()
+    return aud.participants, aud.orgs_with_action("view_case")
