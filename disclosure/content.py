@@ -113,7 +113,9 @@ def build_content(advisory: Advisory, *, previous: dict[str, Any] | None = None)
                 "affected": affected,
                 # Only people who agreed to be named: the consent lives on the Credit row.
                 "credits": [
-                    {"name": c.name, "kind": c.kind} for c in vuln.credits.all() if c.consented
+                    {"name": c.name, "kind": c.kind, "label": c.get_kind_display()}
+                    for c in vuln.credits.all()
+                    if c.consented
                 ],
             }
         )

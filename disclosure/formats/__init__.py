@@ -95,8 +95,12 @@ def timestamp(when: dt.datetime) -> str:
 
 
 def dumps(document: dict[str, Any]) -> bytes:
-    """The bytes served for a document: stable, so its published hashes stay true."""
-    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode()
+    """The bytes served for a document: stable, so its published hashes stay true.
+
+    Keys sorted: CSAF recommends it (test 6.2.13) and it keeps diffs between
+    revisions readable for mirrors.
+    """
+    return (json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode()
 
 
 def purl_parts(purl: str) -> tuple[str, str, str]:

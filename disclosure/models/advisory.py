@@ -430,6 +430,17 @@ class Advisory(models.Model):
             )
         return advisory
 
+    def revise(
+        self, actor: Any, *, expected_version: int, revision_summary: str, **content: Any
+    ) -> Advisory:
+        """Edit a published advisory and publish the result as its next revision, at once."""
+        with transaction.atomic():
+            advisory = self._locked()
+            if advisory.state != AdvisoryState.PUBLISHED:
+                raise TransitionError("Only a published advisory gets revisions.")
+            advisory = advisory.edit(actor, expected_version=expected_version, **content)
+            return advisory.publish_revision(actor, summary=revision_summary)
+
     def _freeze(self, actor: Any, *, summary: str, now: dt.datetime) -> AdvisoryRevision:
         """Write the next revision with the public content; caller holds the row lock."""
         from disclosure.content import build_content
