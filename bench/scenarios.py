@@ -1,0 +1,269 @@
+"""The in-process scenarios of issue 7, run against one seeded database.
+
+``python -m bench.scenarios --iterations 50`` prints one JSON object: the results of
+every scenario (see ``bench.measure.Result``) and facts about the data set. The
+orchestrator (``python -m bench``) runs it once per database and compares.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+
+def configure_environment() -> None:
+    """Production settings, plus what an in-process client and the floor need."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "akrites.settings")
+    os.environ["DEBUG"] = "0"
+    os.environ["BENCH_FLOOR_VIEW"] = "1"
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
+    os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
+    os.environ["SECURE_SSL_REDIRECT"] = "0"
+    os.environ["SESSION_COOKIE_SECURE"] = "0"
+    os.environ["CSRF_COOKIE_SECURE"] = "0"
+    # The API throttles count requests per token: a benchmark is not abuse.
+    os.environ["API_THROTTLE_TOKEN"] = "100000000/hour"
+    os.environ["API_THROTTLE_ANON"] = "100000000/hour"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+
+class Personas:
+    """The ``bench-*`` users of the scale data set, signed in the way real users are."""
+
+    def __init__(self) -> None:
+        from django.contrib.auth import get_user_model
+
+        User = get_user_model()
+        self.coordinator = User.objects.get(username="bench-coordinator")
+        self.maintainer = User.objects.get(username="bench-maintainer")
+        self.partner = User.objects.get(username="bench-partner")
+        self._token_ids: list[int] = []
+
+    def web(self, user: Any) -> Any:
+        """A browser session; coordinators have passed their second factor."""
+        from django.test import Client
+
+        client = Client()
+        client.force_login(user)
+        _second_factor_passed(client, user)
+        return client
+
+    def api(self, user: Any) -> Any:
+        """A program with an API token, as partners use the API."""
+        from django.test import Client
+        from knox.models import AuthToken
+
+        token, secret = AuthToken.objects.create(user=user, expiry=timedelta(hours=6))
+        self._token_ids.append(token.pk)
+        try:
+            from cases.models import ApiToken
+
+            ApiToken.objects.create(token=token, user=user, name="bench")
+        except ImportError:
+            pass
+        return Client(HTTP_AUTHORIZATION=f"Token {secret}")
+
+    def close(self) -> None:
+        from knox.models import AuthToken
+
+        AuthToken.objects.filter(pk__in=self._token_ids).delete()
+
+
+def _second_factor_passed(client: Any, user: Any) -> None:
+    try:
+        from cases.accounts.mfa import requires_second_factor
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+    except ImportError:
+        return
+    if not requires_second_factor(user):
+        return
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="bench authenticator", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+class Rollback(Exception):
+    """Raised to undo what one iteration of a writing scenario changed."""
+
+
+def run_all(iterations: int, only: set[str] | None = None) -> dict[str, Any]:
+    from django.db import transaction
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from bench.measure import Result, expect_status, measure
+    from bench.scale import LARGE_CASE_TITLE
+    from cases.models import Case, Report, ReportStatus
+
+    people = Personas()
+    results: list[Result] = []
+    ok = expect_status(200)
+    large = Case.objects.get(title=LARGE_CASE_TITLE)
+    any_ref = large.reference
+
+    def run(name: str, build: Callable[[], tuple[Callable[[int], Any], Any]], **kw: Any) -> None:
+        if only and name not in only:
+            return
+        try:
+            call, check = build()
+            result = measure(name, call, iterations=kw.pop("n", iterations), check=check, **kw)
+        except Exception as exc:  # noqa: BLE001 - one broken scenario must not stop the rest
+            result = Result(name=name, error=f"{type(exc).__name__}: {exc}"[:300])
+        results.append(result)
+        print(f"  {name}: {result.median_ms} ms, {result.queries_max} queries "
+              f"{result.error}", file=sys.stderr)
+
+    # -- floors: the cheapest authenticated web page and API call
+    def floor_web() -> Any:
+        client = people.web(people.maintainer)
+        url = reverse("bench:floor") + f"?ref={any_ref}"
+        return (lambda i: client.get(url)), ok
+
+    def floor_api() -> Any:
+        client = people.api(people.partner)
+        url = reverse("bench:floor_api") + f"?ref={any_ref}"
+        return (lambda i: client.get(url)), ok
+
+    run("floor_web", floor_web)
+    run("floor_api", floor_api)
+
+    # -- the maintainer's case list: 20 visible cases
+    def maintainer_list_web() -> Any:
+        client = people.web(people.maintainer)
+        url = reverse("cases:case_list")
+        return (lambda i: client.get(url)), ok
+
+    def maintainer_list_api() -> Any:
+        client = people.api(people.maintainer)
+        url = reverse("api:case-list")
+        return (lambda i: client.get(url)), ok
+
+    run("maintainer_case_list_web", maintainer_list_web)
+    run("maintainer_case_list_api", maintainer_list_api)
+
+    # -- the coordinator's dashboard
+    def dashboard() -> Any:
+        client = people.web(people.coordinator)
+        url = reverse("cases:home")
+        return (lambda i: client.get(url)), ok
+
+    run("coordinator_dashboard", dashboard)
+
+    # -- the very large case, and an ordinary one for the query count
+    def detail(case: Case) -> Callable[[], Any]:
+        def build() -> Any:
+            client = people.web(people.coordinator)
+            url = reverse("cases:case_detail", args=[case.reference])
+            return (lambda i: client.get(url)), ok
+
+        return build
+
+    ordinary = (
+        Case.objects.filter(state="in_progress")
+        .exclude(pk=large.pk)
+        .order_by("-updated_at")
+        .first()
+    )
+    run("large_case_detail", detail(large))
+    if ordinary is not None:
+        run("ordinary_case_detail", detail(ordinary), n=max(5, iterations // 2))
+
+    # -- a partner syncing its cases through the API, page after page
+    def partner_pages() -> Any:
+        client = people.api(people.partner)
+        url = reverse("api:case-list")
+        pages = [url]
+        while len(pages) < 6:
+            body = client.get(pages[-1]).json()
+            if not body.get("next"):
+                break
+            pages.append(body["next"])
+        return (lambda i: client.get(pages[i % len(pages)])), ok
+
+    run("partner_api_cursor_pages", partner_pages)
+
+    # -- duplicate candidates for a report waiting in triage
+    def duplicates() -> Any:
+        from cases.duplicates import candidates_for
+
+        report = Report.objects.filter(status=ReportStatus.NEW).order_by("-received_at").first()
+        return (lambda i: candidates_for(report)), None
+
+    run("duplicate_candidates", duplicates)
+
+    # -- the deadline sweep, undone after every run so each one does the full work
+    def deadline_sweep() -> Any:
+        from disclosure.notifications.sweep import sweep
+
+        now = timezone.now()
+        found: dict[str, int] = {}
+
+        def call(i: int) -> None:
+            try:
+                with transaction.atomic():
+                    found["written"] = sweep(now)
+                    raise Rollback
+            except Rollback:
+                pass
+
+        return call, None
+
+    run("deadline_sweep", deadline_sweep, n=max(5, iterations // 5))
+
+    # -- CSAF export of the advisory with 50 products and 10 vulnerabilities
+    def csaf() -> Any:
+        from bench.scale_disclosure import CSAF_CASE_TITLE
+        from disclosure.formats.csaf import render
+        from disclosure.models import Advisory
+
+        advisory = Advisory.objects.get(case__title=CSAF_CASE_TITLE)
+        return (lambda i: render(advisory)), None
+
+    run("csaf_export", csaf)
+
+    people.close()
+    return {
+        "database": _database_facts(),
+        "results": [r.as_dict() for r in results],
+    }
+
+
+def _database_facts() -> dict[str, Any]:
+    from cases.models import Case, Comment, Participant, Report, TimelineEntry
+
+    return {
+        "cases": Case.objects.count(),
+        "reports": Report.objects.count(),
+        "participants": Participant.objects.count(),
+        "comments": Comment.objects.count(),
+        "timeline": TimelineEntry.objects.count(),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--iterations", type=int, default=50)
+    parser.add_argument("--only", default="", help="comma-separated scenario names")
+    args = parser.parse_args()
+    configure_environment()
+    import django
+
+    django.setup()
+    only = {s for s in args.only.split(",") if s} or None
+    print(json.dumps(run_all(args.iterations, only)))
+
+
+if __name__ == "__main__":
+    main()
