@@ -155,9 +155,7 @@ def _wrk(port: int, path: str, token: str, *, clients: int, seconds: int) -> dic
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     total = int(re.search(r"(\d+) requests in", out).group(1))
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    sock = re.search(
-        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
-    )
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     errors = (int(non2xx.group(1)) if non2xx else 0) + (
         sum(int(x) for x in sock.groups()) if sock else 0
     )
@@ -252,9 +250,7 @@ def throughput(clients: int, seconds: int) -> dict[str, Any]:
 def memory(requests: int = 1000) -> dict[str, Any]:
     """RSS of a single web worker after ``requests`` requests of the usual mix."""
     port = free_port()
-    server = Server(
-        port, SERVE_ROLE="web", WEB_CONCURRENCY="1", GUNICORN_MAX_REQUESTS="0"
-    )
+    server = Server(port, SERVE_ROLE="web", WEB_CONCURRENCY="1", GUNICORN_MAX_REQUESTS="0")
     try:
         server.wait_healthy()
         (pid,) = server.worker_pids()

@@ -64,8 +64,12 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, str]]:
         )
 
     vs = _ratio(median(large, "coordinator_dashboard"), fw)
-    row("coordinator_dashboard", "<= 5x web floor", None if vs is None else vs <= 5,
-        f"{vs or 0:.2f}x floor")
+    row(
+        "coordinator_dashboard",
+        "<= 5x web floor",
+        None if vs is None else vs <= 5,
+        f"{vs or 0:.2f}x floor",
+    )
 
     big, ordinary = large.get("large_case_detail", {}), large.get("ordinary_case_detail", {})
     constant = (
@@ -85,8 +89,12 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, str]]:
     pages = large.get("partner_api_cursor_pages", {})
     vs = _ratio(pages.get("median_ms"), fa)
     const = pages.get("queries_min") == pages.get("queries_max")
-    row("partner_api_cursor_pages", "<= 3x API floor; constant queries",
-        None if vs is None else (vs <= 3 and const), f"{vs or 0:.2f}x floor")
+    row(
+        "partner_api_cursor_pages",
+        "<= 3x API floor; constant queries",
+        None if vs is None else (vs <= 3 and const),
+        f"{vs or 0:.2f}x floor",
+    )
 
     for name, limit, factor, unit in (
         ("duplicate_candidates", 50, 1.5, "50 ms"),

@@ -27,7 +27,7 @@ def configure_environment() -> None:
     os.environ["SESSION_COOKIE_SECURE"] = "0"
     os.environ["CSRF_COOKIE_SECURE"] = "0"
     # The API throttles count requests per token: a benchmark is not abuse.
-    os.environ["API_THROTTLE_TOKEN"] = "100000000/hour"
+    os.environ["API_THROTTLE_TOKEN"] = "100000000/hour"  # noqa: S105 - a rate, not a secret
     os.environ["API_THROTTLE_ANON"] = "100000000/hour"
     os.environ.setdefault("LOG_LEVEL", "WARNING")
 
@@ -76,9 +76,10 @@ class Personas:
 
 def _second_factor_passed(client: Any, user: Any) -> None:
     try:
-        from cases.accounts.mfa import requires_second_factor
         from django_otp import DEVICE_ID_SESSION_KEY
         from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from cases.accounts.mfa import requires_second_factor
     except ImportError:
         return
     if not requires_second_factor(user):
@@ -122,8 +123,10 @@ def run_all(iterations: int, only: set[str] | None = None) -> dict[str, Any]:
         except Exception as exc:  # noqa: BLE001 - one broken scenario must not stop the rest
             result = Result(name=name, error=f"{type(exc).__name__}: {exc}"[:300])
         results.append(result)
-        print(f"  {name}: {result.median_ms} ms, {result.queries_max} queries "
-              f"{result.error}", file=sys.stderr)
+        print(
+            f"  {name}: {result.median_ms} ms, {result.queries_max} queries {result.error}",
+            file=sys.stderr,
+        )
 
     # -- floors: the cheapest authenticated web page and API call
     def floor_web() -> Any:
