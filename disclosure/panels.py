@@ -201,10 +201,9 @@ def build_panels(case: Case, case_access: CaseAccess) -> Panels:
             if can_manage or d.organisation.pk in own_orgs
         ]
         if reportable:
-            from disclosure.views import reporting_organisations
-
             form = DeploymentForm(
-                auto_id="id_dep_%s", organisations=reporting_organisations(case, case_access)
+                auto_id="id_dep_%s",
+                organisations=services.reporting_organisations(case, case_access),
             )
             if len(reportable) == 1:
                 form.fields["organisation"].initial = reportable[0].pk
