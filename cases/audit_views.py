@@ -99,21 +99,20 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow(CSV_COLUMNS)
     for e in events.iterator(chunk_size=2000):
-        writer.writerow(
-            [
-                e.pk,
-                e.created_at.isoformat(),
-                e.actor_label,
-                e.ip or "",
-                e.action,
-                e.object_type,
-                e.object_id,
-                _cell(e.object_label),
-                _cell(json.dumps(e.data, sort_keys=True)),
-                e.prev_hash,
-                e.hash,
-            ]
-        )
+        row = [
+            e.pk,
+            e.created_at.isoformat(),
+            e.actor_label,
+            e.ip or "",
+            e.action,
+            e.object_type,
+            e.object_id,
+            e.object_label,
+            json.dumps(e.data, sort_keys=True),
+            e.prev_hash,
+            e.hash,
+        ]
+        writer.writerow([_cell(str(value)) for value in row])
     return response
 
 
