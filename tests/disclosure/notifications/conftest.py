@@ -35,6 +35,8 @@ class Receiver:
     status: int = 204
     requests: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    expect: int = 0  # set ``done`` once this many requests arrived
+    done: threading.Event = field(default_factory=threading.Event)
 
     def ids(self) -> list[str]:
         with self.lock:
@@ -56,6 +58,8 @@ def receiver() -> Iterator[Receiver]:
                         "json": json.loads(body or b"{}"),
                     }
                 )
+                if state.expect and len(state.requests) >= state.expect:
+                    state.done.set()
             self.send_response(state.status)
             self.end_headers()
 

@@ -148,9 +148,7 @@ def test_channel_preferences_choose_portal_or_email_per_kind(
 
 
 def test_escalations_ignore_channel_preferences_too(case: Any, maintainer: Any) -> None:
-    KindPreference.objects.create(
-        user=maintainer, kind="embargo.broken", in_app=False, email=False
-    )
+    KindPreference.objects.create(user=maintainer, kind="embargo.broken", in_app=False, email=False)
 
     notif.record_event("embargo.broken", case_id=case.pk)
 
