@@ -320,3 +320,18 @@ WEBHOOK_DISABLE_AFTER = env_int("WEBHOOK_DISABLE_AFTER", 10)
 # private, loopback and link-local targets (SSRF).
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", DEBUG or TESTING)
 
+# Advisories (disclosure/README.md "Advisory"): public identifiers and the publisher
+# named in CSAF, OSV and CVE files.
+ADVISORY_ID_PREFIX = os.environ.get("ADVISORY_ID_PREFIX", "AKRITES")
+OSV_ID_PREFIX = os.environ.get("OSV_ID_PREFIX", "AKR")
+# The CVE Program organisation UUID of our CNA (providerMetadata.orgId in CVE records).
+CVE_ORG_ID = os.environ.get("CVE_ORG_ID", "7e1c3d2a-4b5f-4c6d-8e9f-0a1b2c3d4e5f")
+CVE_ORG_SHORT_NAME = os.environ.get("CVE_ORG_SHORT_NAME", "Akrites")
+CSAF_PUBLISHER_NAME = os.environ.get("CSAF_PUBLISHER_NAME", "Akrites SIRT")
+CSAF_PUBLISHER_NAMESPACE = os.environ.get("CSAF_PUBLISHER_NAMESPACE", SITE_URL)
+CSAF_PUBLISHER_CATEGORY = os.environ.get("CSAF_PUBLISHER_CATEGORY", "coordinator")
+CSAF_PUBLISHER_CONTACT = os.environ.get("CSAF_PUBLISHER_CONTACT", "sirt@akrites.invalid")
+CSAF_PUBLISHER_ISSUING_AUTHORITY = os.environ.get(
+    "CSAF_PUBLISHER_ISSUING_AUTHORITY",
+    "Akrites coordinates the disclosure of vulnerabilities in open-source projects.",
+)

@@ -39,6 +39,8 @@ urlpatterns = [
     path("api/v1/", include("akrites.api_urls")),
     path("notifications/", include("disclosure.notifications.urls")),
     path("", include("cases.urls")),
+    path("", include("disclosure.public_urls")),
+    path("cases/<str:reference>/advisory/", include("disclosure.advisory_urls")),
 ]
 
 if settings.BENCH_FLOOR_VIEW:

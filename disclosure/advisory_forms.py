@@ -63,5 +63,6 @@ class RevisionForm(AdvisoryForm):
 
 
 class TransitionForm(forms.Form):
-    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # The version the clicker saw: a step taken from an outdated page is refused.
+    version = forms.IntegerField(widget=forms.HiddenInput)
     reason = forms.CharField(required=False, max_length=2000, widget=forms.Textarea)

@@ -134,9 +134,16 @@ def advisory_transition(request: HttpRequest, reference: str, name: str) -> Http
         raise Http404("No such step.")
     advisory = _advisory_or_404(case)
     form = TransitionForm(request.POST)
-    form.is_valid()
+    if not form.is_valid():
+        # No version: not a click on the page (which always sends it); act on nothing.
+        return render(
+            request,
+            "disclosure/advisories/step_refused.html",
+            {"case": case, "form": form},
+            status=400,
+        )
     method, success = TRANSITIONS[name]
-    kwargs: dict[str, Any] = {"expected_version": form.cleaned_data.get("version")}
+    kwargs: dict[str, Any] = {"expected_version": form.cleaned_data["version"]}
     if name == "request_changes":
         kwargs["reason"] = form.cleaned_data.get("reason", "")
     try:

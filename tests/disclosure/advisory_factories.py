@@ -111,3 +111,29 @@ def make_sirt_member(sirt: Organisation, username: str) -> Any:
     from tests.factories import make_user
 
     return make_user(username, organisation=sirt)
+
+
+# --------------------------------------------------------------------------- permission table
+# kwargs builders for tests/permission_table.py (the scenario's advisory is an
+# embargoed draft, so every public URL of it must answer 404).
+
+
+def scenario_osv_id(s: Any) -> str:
+    return f"AKR-{s.extra['advisory'].sequence}-1"
+
+
+def scenario_cve_id(s: Any) -> str:
+    from cases.models import Vulnerability
+
+    Vulnerability.objects.filter(pk=s.vulnerability.pk).update(cve_id="CVE-2026-49001")
+    return "CVE-2026-49001"
+
+
+def scenario_csaf_year(s: Any) -> int:
+    return s.extra["advisory"].year
+
+
+def scenario_csaf_filename(s: Any) -> str:
+    from disclosure.formats import csaf_filename
+
+    return csaf_filename(s.extra["advisory"].identifier)
