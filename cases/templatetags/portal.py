@@ -78,4 +78,8 @@ def timeline_text(entry: Any) -> str:
         "case.report.merged": "A duplicate report was merged into this case",
         "case.duplicate.merged": f"Case {data.get('case', '')} merged into this one",
     }
-    return texts.get(action, action)
+    if action in texts:
+        return texts[action]
+    # Codes of other apps (case.embargo.proposed, ...): readable without a table entry.
+    parts = action.removeprefix("case.").split(".")
+    return " · ".join(p.replace("_", " ") for p in parts).capitalize()
