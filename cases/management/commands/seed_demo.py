@@ -13,7 +13,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 # Run in this order; a module that does not exist (yet) is skipped.
-DEMO_MODULES = ("cases.demo", "disclosure.demo", "disclosure.notifications.demo")
+DEMO_MODULES = (
+    "cases.demo",
+    "disclosure.demo",
+    "disclosure.demo_advisories",
+    "disclosure.notifications.demo",
+)
 
 
 class Command(BaseCommand):
