@@ -309,6 +309,21 @@ class MergeReportForm(forms.Form):
         return case
 
 
+class DuplicateCaseForm(MergeReportForm):
+    """Mark a whole case as a duplicate of another open case the user can see."""
+
+    def __init__(self, *args: Any, user: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        self.case = case
+        self.fields["reference"].label = "Duplicate of"
+
+    def clean_reference(self) -> Case:
+        other = super().clean_reference()
+        if other.pk == self.case.pk:
+            raise ValidationError("A case cannot be a duplicate of itself.")
+        return other
+
+
 class RejectReportForm(forms.Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), help_text="The reporter will see this."

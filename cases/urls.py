@@ -16,6 +16,7 @@ urlpatterns = [
         views.case_transition,
         name="case_transition",
     ),
+    path("cases/<str:reference>/duplicate/", views.case_mark_duplicate, name="case_duplicate"),
     path("cases/<str:reference>/acknowledge/", views.acknowledge, name="acknowledge"),
     path("cases/<str:reference>/comments/", views.comment_post, name="comment_post"),
     path("cases/<str:reference>/attachments/", views.attachment_upload, name="attachment_upload"),

@@ -14,6 +14,7 @@ from cases.views.case_detail import (
 )
 from cases.views.case_edit import (
     case_edit,
+    case_mark_duplicate,
     case_transition,
     participant_add,
     participant_remove,
@@ -39,6 +40,7 @@ __all__ = [
     "case_detail",
     "case_edit",
     "case_list",
+    "case_mark_duplicate",
     "case_transition",
     "comment_post",
     "home",

@@ -15,9 +15,12 @@ from django.views.decorators.http import require_GET, require_POST
 from cases import audit, services
 from cases.access import CaseAccess, get_case_for
 from cases.dashboard import ACKNOWLEDGING_ROLES
-from cases.forms import AttachmentForm, CommentForm, TransitionForm
-from cases.models import TRANSITION_LABELS, Case, Credit, TransitionError
+from cases.forms import AttachmentForm, CommentForm, DuplicateCaseForm, TransitionForm
+from cases.models import TRANSITION_LABELS, Case, CaseState, Credit, TransitionError
 from cases.views._helpers import add_service_errors, private_file_response, safe_next
+
+# States from which services.mark_case_duplicate merges a case into another.
+MERGEABLE_STATES = frozenset({CaseState.NEW, CaseState.ACCEPTED, CaseState.IN_PROGRESS})
 
 
 def _credits(case_access: CaseAccess) -> Any:
@@ -35,6 +38,7 @@ def detail_context(
     *,
     comment_form: CommentForm | None = None,
     attachment_form: AttachmentForm | None = None,
+    duplicate_form: DuplicateCaseForm | None = None,
 ) -> dict[str, Any]:
     """Everything the case page shows, in a constant number of queries."""
     user = request.user
@@ -75,6 +79,8 @@ def detail_context(
             (name, TRANSITION_LABELS[name]) for name in case.allowed_transitions()
         ]
         context["transition_form"] = TransitionForm()
+        if case.state in MERGEABLE_STATES:
+            context["duplicate_form"] = duplicate_form or DuplicateCaseForm(user=user, case=case)
     if case_access.can("view_access_log"):
         context["access_panel"] = (
             case.participants.active()

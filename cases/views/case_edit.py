@@ -14,6 +14,7 @@ from cases import services
 from cases.access import get_case_for
 from cases.forms import (
     CaseDetailsForm,
+    DuplicateCaseForm,
     ParticipantForm,
     TransitionForm,
     VulnerabilityForm,
@@ -74,6 +75,26 @@ def case_transition(request: HttpRequest, reference: str, name: str) -> HttpResp
             f"{case.reference}: {TRANSITION_LABELS[name]} — now {case.get_state_display()}.",
         )
     return redirect(case)
+
+
+@login_required
+@require_POST
+def case_mark_duplicate(request: HttpRequest, reference: str) -> HttpResponse:
+    from cases.views.case_detail import detail_context
+
+    case, case_access = get_case_for(request.user, reference, "manage_case")
+    form = DuplicateCaseForm(request.POST, user=request.user, case=case)
+    if form.is_valid():
+        of = form.cleaned_data["reference"]
+        try:
+            services.mark_case_duplicate(case, of, request.user)
+        except TransitionError as exc:
+            form.add_error("reference", str(exc))
+        else:
+            messages.success(request, f"{case.reference} was merged into {of.reference}.")
+            return redirect(of)
+    context = detail_context(request, case, case_access, duplicate_form=form)
+    return render(request, "cases/case_detail.html", context, status=400)
 
 
 @login_required

@@ -359,3 +359,40 @@ def test_vulnerability_of_another_case_is_404(
     vuln = other.vulnerabilities.get()
     response = client_for(maintainer).get(url(case, "cases:vulnerability_edit", vuln.pk))
     assert response.status_code == 404
+
+
+# --------------------------------------------------------------------------- duplicates
+
+
+@pytest.mark.django_db
+def test_coordinator_merges_a_case_into_another(client_for, coordinator, case, project):
+    from tests.factories import make_case
+
+    other = make_case(coordinator, project=project, title="The same flaw")
+    response = client_for(coordinator).post(
+        url(other, "cases:case_duplicate"), {"reference": case.reference}
+    )
+    assert response.status_code == 302 and response["Location"] == case.get_absolute_url()
+    other.refresh_from_db()
+    assert other.state == CaseState.DUPLICATE and other.duplicate_of == case
+    assert other.timeline.filter(action="case.state.duplicate").exists()
+    assert case.timeline.filter(action="case.duplicate.merged").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("reference", ["", "SELF", "AKR-1999-0001"])
+def test_bad_duplicate_target_is_a_field_error(client_for, coordinator, case, reference):
+    reference = case.reference if reference == "SELF" else reference
+    response = client_for(coordinator).post(
+        url(case, "cases:case_duplicate"), {"reference": reference}
+    )
+    assert response.status_code == 400
+    assert "reference" in response.context["duplicate_form"].errors
+    case.refresh_from_db()
+    assert case.state == CaseState.NEW
+
+
+@pytest.mark.django_db
+def test_maintainer_cannot_merge_cases(client_for, maintainer, case):
+    response = client_for(maintainer).post(url(case, "cases:case_duplicate"), {"reference": "x"})
+    assert response.status_code == 403
