@@ -162,6 +162,8 @@ PERMISSIONS: dict[str, dict[str, Any]] = {
         "kwargs": {**CASE, "name": lambda s: "mark_fix_ready"},
         "POST": on_case(REDIRECT, COORDINATOR),
     },
+    # An empty POST names no case to merge into: refused with a field error.
+    "cases:case_duplicate": {"kwargs": CASE, "POST": on_case(REFUSED, COORDINATOR)},
     # Every participant may acknowledge for their organisation; with nothing to
     # acknowledge it is a message, still a redirect.
     "cases:acknowledge": {"kwargs": CASE, "POST": on_case(REDIRECT)},
