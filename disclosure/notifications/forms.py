@@ -14,6 +14,10 @@ from disclosure.notifications.webhooks import check_target
 class PreferencesForm(forms.Form):
     """One pair of checkboxes (portal, email) per kind, plus the daily digest."""
 
+    # Unticked boxes send nothing: without this marker an empty POST would turn
+    # every notification off.
+    submitted = forms.CharField(widget=forms.HiddenInput, initial="1")
+
     daily_digest = forms.BooleanField(
         required=False,
         label="Daily digest",

@@ -81,7 +81,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
     current = {p.kind: (p.in_app, p.email) for p in KindPreference.objects.filter(user=user)}
     settings_row = NotificationSettings.objects.filter(user=user).first()
     form = PreferencesForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         initial_prefs=current,
         initial={"daily_digest": bool(settings_row and settings_row.daily_digest)},
     )
@@ -102,7 +102,12 @@ def preferences(request: HttpRequest) -> HttpResponse:
     muted = Case.objects.visible_to(user).filter(
         pk__in=CaseMute.objects.filter(user=user).values("case_id")
     )
-    return render(request, "notifications/preferences.html", {"form": form, "muted": muted})
+    return render(
+        request,
+        "notifications/preferences.html",
+        {"form": form, "muted": muted},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -179,14 +184,19 @@ def webhook_create(request: HttpRequest) -> HttpResponse:
     orgs = manageable_organisations(request.user)
     if not orgs.exists():
         raise PermissionDenied("Only members of an organisation can add webhooks.")
-    form = WebhookForm(request.POST or None, organisations=orgs)
+    form = WebhookForm(request.POST if request.method == "POST" else None, organisations=orgs)
     if request.method == "POST" and form.is_valid():
         sub = form.save(commit=False)
         sub.created_by = request.user
         sub.save()
         messages.success(request, "Webhook added. Copy its secret to verify the signatures.")
         return redirect(sub)
-    return render(request, "notifications/webhook_form.html", {"form": form})
+    return render(
+        request,
+        "notifications/webhook_form.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -194,7 +204,9 @@ def webhook_create(request: HttpRequest) -> HttpResponse:
 def webhook_detail(request: HttpRequest, pk: int) -> HttpResponse:
     sub = _subscription_for(request, pk)
     form = WebhookForm(
-        request.POST or None, instance=sub, organisations=manageable_organisations(request.user)
+        request.POST if request.method == "POST" else None,
+        instance=sub,
+        organisations=manageable_organisations(request.user),
     )
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -205,6 +217,7 @@ def webhook_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "notifications/webhook_detail.html",
         {"subscription": sub, "form": form, "deliveries": deliveries},
+        status=400 if form.errors else 200,
     )
 
 

@@ -235,7 +235,7 @@ def test_an_invalid_webhook_url_is_a_field_error(
         {"organisation": partner_org.pk, "url": "ftp://example.org/x"},
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "url" in response.context["form"].errors
     assert not WebhookSubscription.objects.exists()
 
