@@ -221,8 +221,9 @@ class Advisory(models.Model):
         check: Any = None,
         changes: dict[str, Any] | None = None,
         data: dict[str, Any] | None = None,
+        event: str | None = None,
     ) -> Advisory:
-        """Lock, check the state (and the caller's rule), change, log: one transaction."""
+        """Lock, check the state (and the caller's rule), change, log, notify: one transaction."""
         with transaction.atomic():
             advisory = self._locked()
             if expected_version is not None and advisory.version != expected_version:
@@ -246,6 +247,8 @@ class Advisory(models.Model):
                 f"case.advisory.{action}",
                 {"advisory": advisory.identifier, "from": old, "to": target, **(data or {})},
             )
+            if event:
+                _emit(event, case_id=advisory.case_id, advisory_id=advisory.pk)
         return advisory
 
     def edit(self, actor: Any, *, expected_version: int, **content: Any) -> Advisory:
@@ -275,16 +278,15 @@ class Advisory(models.Model):
         return advisory
 
     def submit(self, actor: Any, *, expected_version: int | None = None) -> Advisory:
-        advisory = self._transition(
+        return self._transition(
             actor,
             sources={AdvisoryState.DRAFT},
             target=AdvisoryState.IN_REVIEW,
             action="submitted",
             expected_version=expected_version,
             changes={"submitted_by": actor, "submitted_at": timezone.now(), "reviewer": None},
+            event="advisory.submitted",
         )
-        _emit("advisory.submitted", case_id=advisory.case_id, advisory_id=advisory.pk)
-        return advisory
 
     def approve(self, actor: Any, *, expected_version: int | None = None) -> Advisory:
         """A second coordinator approves: never the author, never the one who submitted."""
@@ -334,16 +336,15 @@ class Advisory(models.Model):
 
     def schedule(self, actor: Any, *, expected_version: int | None = None) -> Advisory:
         """Publish automatically once the embargo lifts (``publish_due_advisories``)."""
-        advisory = self._transition(
+        return self._transition(
             actor,
             sources={AdvisoryState.APPROVED},
             target=AdvisoryState.SCHEDULED,
             action="scheduled",
             expected_version=expected_version,
             changes={"scheduled_at": timezone.now()},
+            event="advisory.scheduled",
         )
-        _emit("advisory.scheduled", case_id=advisory.case_id, advisory_id=advisory.pk)
-        return advisory
 
     def publish(
         self,

@@ -264,3 +264,27 @@ def test_a_revision_needs_a_summary(case, coordinator, second_coordinator):
     with pytest.raises(ValidationError) as excinfo:
         advisory.publish_revision(coordinator, summary="")
     assert "revision_summary" in excinfo.value.message_dict
+
+
+def test_submit_schedule_and_publish_tell_the_notification_layer_ids_only(
+    case, coordinator, second_coordinator, monkeypatch
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from disclosure import notify
+
+    calls = []
+    monkeypatch.setattr(notify, "event", lambda name, **ids: calls.append((name, ids)))
+    set_embargo(case, timezone.now() - timedelta(minutes=1))
+
+    advisory = approved_advisory(case, coordinator, second_coordinator)
+    advisory = advisory.schedule(coordinator).publish(None)
+
+    ids = {"case_id": case.pk, "advisory_id": advisory.pk}
+    assert [c for c in calls if c[0].startswith("advisory.")] == [
+        ("advisory.submitted", ids),
+        ("advisory.scheduled", ids),
+        ("advisory.published", ids),
+    ]
