@@ -621,7 +621,6 @@ class ScaleSeeder:
         group_grants: dict[tuple[int, int], set[int]] = defaultdict(set)
         for c in self.cases:
             cid, at = c["id"], c["created"]
-            acked_all = c["state"] not in (CaseState.NEW, CaseState.ACCEPTED)
             # coordinator, reporters: single-person participants
             parts.append((cid, None, c["coordinator"], Role.COORDINATOR, at, None, None))
             user_grants[(cid, c["coordinator"])] |= set(self.role_perms[Role.COORDINATOR])
@@ -631,11 +630,9 @@ class ScaleSeeder:
             for org, role in c["orgs"]:
                 invited = at + timedelta(hours=rng.randint(1, 48))
                 members = self.org_members[org]
-                acked = (
-                    invited + timedelta(hours=rng.randint(1, 40))
-                    if (acked_all or rng.random() < 0.8)
-                    else None
-                )
+                # Everyone has answered; the disclosure step leaves a known number of
+                # invitations unanswered, so the deadline sweep has a known amount due.
+                acked = invited + timedelta(hours=rng.randint(1, 40))
                 removed = None
                 if role != Role.MAINTAINER and rng.random() < 0.005 and not c.get("large"):
                     removed = invited + timedelta(days=3)
@@ -646,6 +643,9 @@ class ScaleSeeder:
                     group_grants[(cid, self.org_group[org])] |= set(self.role_perms[role])
             c["participants"] = len(c["orgs"]) + 1 + len(set(c["reporters"]))
         ids = L.ids(Participant, len(parts))
+        self.org_participants = [
+            (ids[k], p[0], p[1], p[3]) for k, p in enumerate(parts) if p[1] is not None
+        ]
         L.copy(
             Participant,
             [
@@ -746,8 +746,10 @@ class ScaleSeeder:
                 for k, (c, j, cve, vector) in enumerate(vulns)
             ),
         )
-        for k, (c, _, _, _) in enumerate(vulns):
+        for k, (c, j, cve, vector) in enumerate(vulns):
             c["vulns"].append(ids[k])
+            title = c["title"] if j == 0 else f"{c['title']} (variant {j})"
+            c.setdefault("vuln_info", []).append((ids[k], title, cve, vector, cvss[vector]))
         aff = [(vid, c) for c in self.cases for vid in c["vulns"]]
         aids = L.ids(AffectedPackage, len(aff))
         L.copy(
@@ -898,18 +900,24 @@ class ScaleSeeder:
                 t = time.perf_counter()
                 step()
                 log(f"  {name}: {time.perf_counter() - t:.1f}s")
-            for hook in extra_steps():
+            copy_steps, service_steps = extra_steps()
+            for hook in copy_steps:
                 t = time.perf_counter()
                 hook(self)
                 log(f"  {hook.__name__}: {time.perf_counter() - t:.1f}s")
             self.loader.reset_sequences()
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL session_replication_role = DEFAULT")
+            # Rows made through the real services, after the sequences moved on.
+            for hook in service_steps:
+                t = time.perf_counter()
+                hook(self)
+                log(f"  {hook.__name__}: {time.perf_counter() - t:.1f}s")
         return Built(counts=dict(self.loader.counts), seconds=time.perf_counter() - started)
 
 
-def extra_steps() -> list[Any]:
-    """Data of the disclosure and notification apps, added when their models exist."""
+def extra_steps() -> tuple[list[Any], list[Any]]:
+    """Data of the disclosure app: (COPY steps, steps through the services)."""
     from bench import scale_disclosure
 
     return scale_disclosure.steps()

@@ -118,8 +118,10 @@ def run_all(iterations: int, only: set[str] | None = None) -> dict[str, Any]:
         if only and name not in only:
             return
         try:
-            call, check = build()
+            call, check, *info = build()
             result = measure(name, call, iterations=kw.pop("n", iterations), check=check, **kw)
+            if info:
+                result.extra.update(info[0])
         except Exception as exc:  # noqa: BLE001 - one broken scenario must not stop the rest
             result = Result(name=name, error=f"{type(exc).__name__}: {exc}"[:300])
         results.append(result)
@@ -221,7 +223,7 @@ def run_all(iterations: int, only: set[str] | None = None) -> dict[str, Any]:
             except Rollback:
                 pass
 
-        return call, None
+        return call, None, found
 
     run("deadline_sweep", deadline_sweep, n=max(5, iterations // 5))
 
