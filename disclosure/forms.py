@@ -37,6 +37,12 @@ def utc_field(label: str, *, required: bool = True, help_text: str = "") -> form
     )
 
 
+class ConfirmForm(forms.Form):
+    """A one-click action: the button sends ``confirm``, so an empty POST does nothing."""
+
+    confirm = forms.BooleanField(widget=forms.HiddenInput, initial=True)
+
+
 class StartClockForm(forms.Form):
     policy = forms.ModelChoiceField(queryset=EmbargoPolicy.objects.filter(is_active=True))
     started_by = forms.CharField(
@@ -64,7 +70,7 @@ class RespondForm(forms.Form):
     )
 
 
-class AcceptForm(forms.Form):
+class AcceptForm(ConfirmForm):
     reason = forms.CharField(required=False, max_length=2000)
     override = forms.BooleanField(
         required=False, label="Override the policy maximum", help_text="Only when needed."
@@ -76,7 +82,7 @@ class RejectForm(forms.Form):
     reason = forms.CharField(max_length=2000)
 
 
-class WithdrawForm(forms.Form):
+class WithdrawForm(ConfirmForm):
     pass
 
 
@@ -89,7 +95,7 @@ class BreakForm(forms.Form):
 
 
 class ReleasePlanForm(forms.Form):
-    target_at = utc_field("Target release time", required=False)
+    target_at = utc_field("Target release time")
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
@@ -116,7 +122,7 @@ class PreNotificationForm(forms.Form):
         self.fields["organisation"].queryset = organisations
 
 
-class AcknowledgeForm(forms.Form):
+class AcknowledgeForm(ConfirmForm):
     pass
 
 

@@ -46,9 +46,7 @@ def downstream(downstream_org: Organisation) -> Any:
 
 
 @pytest.fixture
-def deploy_case(
-    partner_case: Case, coordinator: Any, downstream_org: Organisation
-) -> Case:
+def deploy_case(partner_case: Case, coordinator: Any, downstream_org: Organisation) -> Case:
     """The libexample case with a partner and a downstream organisation taking part."""
     case_services.add_participant(
         partner_case,

@@ -91,7 +91,12 @@ def test_partner_objects_and_coordinator_accepts_through_the_forms(
         == 403
     )
 
-    r = client_for(coordinator).post(url("proposal_accept", partner_case, proposal.pk), {})
+    # An empty POST does nothing: the button sends "confirm".
+    empty = client_for(coordinator).post(url("proposal_accept", partner_case, proposal.pk), {})
+    assert empty.status_code == 400
+    r = client_for(coordinator).post(
+        url("proposal_accept", partner_case, proposal.pk), {"confirm": "on"}
+    )
     assert r.status_code == 302
     proposal.refresh_from_db()
     assert proposal.state == ProposalState.ACCEPTED

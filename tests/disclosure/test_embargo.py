@@ -353,9 +353,7 @@ def test_partners_and_reporters_cannot_propose(
             services.propose_date(partner_case, user, public_at=at(2026, 5, 1, 12), reason="X")
 
 
-def test_maintainers_cannot_accept_or_reject(
-    frozen: Any, case: Any, maintainer: Any
-) -> None:
+def test_maintainers_cannot_accept_or_reject(frozen: Any, case: Any, maintainer: Any) -> None:
     proposal = services.propose_date(case, maintainer, public_at=at(2026, 5, 1, 12), reason="X")
     with pytest.raises(PermissionDenied):
         services.accept_proposal(proposal, maintainer)
