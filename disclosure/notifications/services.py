@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
@@ -176,7 +177,17 @@ def _reviewers(advisory_id: int | None, aud: CaseAudience) -> set[int]:
     return (aud.coordinators | aud.sirt) - excluded
 
 
+_last_kick = 0.0
+
+
 def _kick_sender() -> None:
+    """Queue a sender task now rather than at the next scheduled run (at most every 2 s
+    per process: a burst of events needs one sender, not one each)."""
+    global _last_kick
+    now = time.monotonic()
+    if now - _last_kick < 2:
+        return
+    _last_kick = now
     try:
         from django_q.tasks import async_task
 
