@@ -1,0 +1,165 @@
+"""Browser tests: Playwright for Python driving Debian's Chromium against ``live_server``.
+
+- Chromium is ``/usr/bin/chromium`` (``.ci/run`` installs it with apt); Playwright never
+  downloads a browser here. Without it the tests fail in CI and skip elsewhere.
+- axe-core comes from npm (``tests/e2e/package.json``; ``.ci/run`` and ``make test``
+  run ``npm ci --prefix tests/e2e``) and is injected with an init script, which the
+  page's Content Security Policy does not apply to.
+- Each step saves a screenshot under ``tests/artifacts/`` (gitignored).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the tests
+# make between browser steps are ordinary synchronous code, not async-unsafe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+HERE = Path(__file__).resolve().parent
+AXE = HERE / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = HERE.parent / "artifacts"
+# Impacts axe ranks as blocking; "minor" and "moderate" are reported, not fatal.
+BLOCKING = {"serious", "critical"}
+
+
+def _unavailable(what: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} (CI must run the browser tests: see .ci/run)")
+    pytest.skip(what)
+
+
+@pytest.fixture(scope="session")
+def playwright_instance() -> Iterator[Any]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("playwright is not installed")
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        _unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance: Any) -> Iterator[Any]:
+    browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def axe_source() -> str:
+    if not AXE.exists():
+        _unavailable(f"{AXE} is missing: run `npm ci --prefix tests/e2e`")
+    return AXE.read_text()
+
+
+@pytest.fixture
+def new_page(browser: Any, live_server: Any, axe_source: str) -> Iterator[Callable[[], Any]]:
+    """``new_page()``: a fresh browser context (its own cookies: one person) and page."""
+    contexts: list[Any] = []
+
+    def make() -> Any:
+        context = browser.new_context(
+            base_url=live_server.url, viewport={"width": 1280, "height": 900}
+        )
+        context.add_init_script(axe_source)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+class Shots:
+    """Numbered screenshots of one test, in the order the steps happen."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self.n = 0
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    def __call__(self, page: Any, name: str) -> Path:
+        self.n += 1
+        slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+        path = ARTIFACTS / f"{self.prefix}-{self.n:02d}-{slug}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+@pytest.fixture
+def shot(request: Any) -> Shots:
+    return Shots(request.node.name.removeprefix("test_")[:40])
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """Serious and critical axe-core violations of the page as it is now (WCAG 2.x A/AA)."""
+    result = page.evaluate(
+        """async () => await axe.run(document, {
+            runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+            resultTypes: ["violations"],
+        })"""
+    )
+    return [v for v in result["violations"] if v.get("impact") in BLOCKING]
+
+
+def assert_accessible(page: Any) -> None:
+    problems = axe_violations(page)
+    detail = "\n".join(
+        f"- {v['id']} ({v['impact']}): {v['help']} at "
+        + ", ".join(str(n["target"]) for n in v["nodes"][:3])
+        for v in problems
+    )
+    assert not problems, f"axe-core on {page.url}:\n{detail}"
+
+
+# --------------------------------------------------------------------------- signing in
+
+PASSWORD = "correct-horse-battery-staple"  # tests/factories.py
+
+
+def totp_now(user: Any) -> str:
+    """The current code of the user's authenticator (a confirmed TOTP device)."""
+    import time
+
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Phone", confirmed=True)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    return f"{totp.token():0{device.digits}d}"
+
+
+def sign_in(page: Any, user: Any, password: str = PASSWORD) -> None:
+    """The real sign-in form, then the second-factor step when the user has one."""
+    page.goto("/login/")
+    page.get_by_label("Username").fill(user.get_username())
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    if "/account/2fa/" in page.url:
+        from cases.accounts.mfa import has_second_factor
+
+        if not has_second_factor(user):
+            totp_now(user)  # enrol a device the way the set-up page would have
+            page.goto("/login/")
+            return sign_in(page, user, password)
+        page.get_by_label(re.compile("code", re.I)).fill(totp_now(user))
+        page.get_by_role("button", name="Verify").click()
+        page.wait_for_load_state()
+    assert "/login/" not in page.url, f"sign-in of {user} failed: {page.url}"
