@@ -22,7 +22,7 @@ from typing import Any
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
 from cases.models import (
@@ -204,13 +204,29 @@ class CaseAccess:
 def filter_comments(queryset: models.QuerySet, access: CaseAccess) -> models.QuerySet:
     if access.can("view_internal"):
         return queryset
-    return queryset.filter(
+    queryset = queryset.filter(
         Q(visibility=CommentVisibility.ALL)
         | Q(
             visibility=CommentVisibility.ORGANISATION,
             organisation__in=list(access.organisation_ids),
         )
     )
+    if not access.can("view_reporters"):
+        # A comment signed by another reporter would name them.
+        queryset = queryset.exclude(_by_other_reporter_q("author", access.user))
+    return queryset
+
+
+def _by_other_reporter_q(field: str, viewer: Any) -> Q:
+    """Rows (comments, timeline entries) written by a reporter of the same case who is
+    not ``viewer``: their name alone tells a reader who else reported the flaw."""
+    reporters = Participant.objects.filter(
+        case=OuterRef("case"), role=Role.REPORTER, user=OuterRef(field)
+    )
+    q = Q(Exists(reporters))
+    if getattr(viewer, "pk", None) is not None:
+        q &= ~Q(**{field: viewer})
+    return q
 
 
 # Timeline entries that would tell a reader who else reported the case, or that an
@@ -226,13 +242,19 @@ def _internal_entries_q() -> Q:
     return Q(action="case.comment.posted") & ~Q(data__visibility=CommentVisibility.ALL)
 
 
-def filter_timeline(queryset: models.QuerySet, access: CaseAccess | None) -> models.QuerySet:
-    """Timeline entries ``access`` may read; ``None`` means the cautious cross-case view."""
+def filter_timeline(
+    queryset: models.QuerySet, access: CaseAccess | None, user: Any = None
+) -> models.QuerySet:
+    """Timeline entries ``access`` may read; ``None`` means the cautious cross-case view
+    of ``user`` (the inbox), which hides reporters from everyone but the SIRT."""
     if access is not None and access.can("view_internal"):
         return queryset
     queryset = queryset.exclude(_internal_entries_q())
     if access is None or not access.can("view_reporters"):
-        queryset = queryset.exclude(_reporter_entries_q())
+        viewer = access.user if access is not None else user
+        queryset = queryset.exclude(_reporter_entries_q()).exclude(
+            _by_other_reporter_q("actor", viewer)
+        )
     return queryset
 
 

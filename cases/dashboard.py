@@ -118,7 +118,7 @@ def recent_activity(user: Any, limit: int = 15) -> QuerySet:
     entries = TimelineEntry.objects.filter(case__in=Case.objects.visible_to(user))
     viewer = None if not access.is_sirt(user) else _SirtView()
     return (
-        access.filter_timeline(entries, viewer)
+        access.filter_timeline(entries, viewer, user)
         .select_related("case", "actor")
         .order_by("-created_at", "-id")[:limit]
     )

@@ -75,6 +75,28 @@ def test_reporter_never_sees_other_reporters(client_for, coordinator, reporter, 
 
 
 @pytest.mark.django_db
+def test_reporter_never_sees_another_reporters_comments_or_actions(
+    client_for, coordinator, maintainer, reporter, case
+):
+    second = make_user("second-reporter")
+    services.merge_report_into_case(make_report(second), case, coordinator)
+    services.post_comment(case, second, "I found it too, qwertyzzz")
+    services.acknowledge(case, second)
+    body = client_for(reporter).get(url(case)).content.decode()
+    assert "qwertyzzz" not in body and "second-reporter" not in body
+    inbox = client_for(reporter).get(reverse("cases:home")).content.decode()
+    assert "second-reporter" not in inbox
+    # maintainers work with every reporter
+    assert "qwertyzzz" in client_for(maintainer).get(url(case)).content.decode()
+
+
+@pytest.mark.django_db
+def test_reporter_still_sees_their_own_comment(client_for, reporter, case):
+    services.post_comment(case, reporter, "My own note abc123")
+    assert "abc123" in client_for(reporter).get(url(case)).content.decode()
+
+
+@pytest.mark.django_db
 def test_coordinator_only_comments_are_hidden_from_maintainers(
     client_for, coordinator, maintainer, case
 ):
