@@ -1,6 +1,6 @@
 """The API under /api/v1/: one router for every app, the OpenAPI schema and its docs."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularSwaggerSplitView,
@@ -8,6 +8,7 @@ from drf_spectacular.views import (
 from rest_framework.routers import DefaultRouter
 
 from cases import api as cases_api
+from cases.api_common import api_not_found
 from disclosure import api as disclosure_api
 
 CASE = r"cases/(?P<case_reference>[A-Za-z0-9]+-\d{4}-\d+)"
@@ -30,4 +31,6 @@ urlpatterns = [
     path("", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    # Last: any other path under /api/v1/ is a JSON 404, never the HTML page.
+    re_path(r"^.*$", api_not_found, name="not_found"),
 ]

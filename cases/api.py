@@ -24,6 +24,7 @@ from cases.api_common import (
     ReportSubmitThrottle,
     StaleVersion,
     TokenRateThrottle,
+    UpdatedSinceFilter,
 )
 from cases.api_schema import IF_MATCH_PARAMETER
 from cases.models import (
@@ -87,7 +88,7 @@ class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class ReportFilter(django_filters.FilterSet):
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = UpdatedSinceFilter()
     status = django_filters.ChoiceFilter(choices=ReportStatus.choices)
 
     class Meta:
@@ -215,7 +216,7 @@ class CaseFilter(django_filters.FilterSet):
     project = django_filters.CharFilter(
         field_name="projects__slug", help_text="Project slug.", distinct=True
     )
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = UpdatedSinceFilter()
 
     class Meta:
         model = Case
@@ -410,7 +411,7 @@ class VulnerabilityViewSet(
 
 
 class CommentFilter(django_filters.FilterSet):
-    updated_since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    updated_since = UpdatedSinceFilter("created_at")
 
     class Meta:
         model = Comment

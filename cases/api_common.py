@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
+import django_filters
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
@@ -18,7 +19,9 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
+from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 from rest_framework import exceptions, status
+from rest_framework import filters as drf_filters
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -269,3 +272,50 @@ def purge_idempotency_records() -> int:
 
     cutoff = timezone.now() - timedelta(hours=settings.API_IDEMPOTENCY_TTL_HOURS)
     return IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()[0]
+
+
+# --------------------------------------------------------------------------- authentication
+
+
+class TokenAuthentication(KnoxTokenAuthentication):
+    """knox tokens; a header that is not even text is a 401 like any bad token."""
+
+    def authenticate_credentials(self, token: bytes) -> tuple:
+        try:
+            token.decode("utf-8")
+        except UnicodeDecodeError:
+            raise exceptions.AuthenticationFailed("Invalid token.") from None
+        return super().authenticate_credentials(token)
+
+
+# --------------------------------------------------------------------------- filtering
+
+
+class SearchFilter(drf_filters.SearchFilter):
+    """DRF's search, minus characters PostgreSQL refuses in a string (NUL): a 200, not a 500."""
+
+    def get_search_terms(self, request: Request) -> list[str]:
+        return [t.replace("\x00", "") for t in super().get_search_terms(request) if t.strip("\x00")]
+
+
+class UpdatedSinceFilter(django_filters.IsoDateTimeFilter):
+    """``updated_since``: an ISO 8601 moment; any valid offset is taken to UTC first."""
+
+    def __init__(self, field_name: str = "updated_at", **kwargs: Any) -> None:
+        kwargs.setdefault("lookup_expr", "gte")
+        kwargs.setdefault(
+            "help_text", "Only rows changed at or after this moment (ISO 8601), for syncing."
+        )
+        super().__init__(field_name=field_name, **kwargs)
+
+    def filter(self, qs: Any, value: Any) -> Any:
+        if value is not None:
+            value = value.astimezone(UTC)
+        return super().filter(qs, value)
+
+
+def api_not_found(request: Any, *args: Any, **kwargs: Any) -> Any:
+    """Unknown paths under /api/v1/ answer in the API's error shape, not the HTML 404."""
+    from django.http import JsonResponse
+
+    return JsonResponse(error_body("not_found", NOT_FOUND_MESSAGE), status=404)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter
 
@@ -70,3 +71,10 @@ class AkritesAutoSchema(AutoSchema):
             response["description"] = ERROR_DESCRIPTIONS[code]
             responses[code] = response
         return responses
+
+
+class AkritesTokenScheme(KnoxTokenScheme):
+    """Documents our knox subclass the way drf-spectacular documents knox itself."""
+
+    target_class = "cases.api_common.TokenAuthentication"
+    name = "tokenAuth"

@@ -108,7 +108,7 @@ class ReportSerializer(serializers.ModelSerializer):
     case = serializers.SerializerMethodField()
     attachments = AttachmentSerializer(many=True, read_only=True)
     organisation = serializers.SlugRelatedField(
-        source="reporter_organisation", slug_field="slug", read_only=True
+        source="reporter_organisation", slug_field="slug", read_only=True, allow_null=True
     )
 
     class Meta:
@@ -284,7 +284,7 @@ class CaseDetailSerializer(CaseSerializer):
 
 class ParticipantSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="display_name", read_only=True)
-    organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
 
     class Meta:
         model = Participant
@@ -381,7 +381,7 @@ class VulnerabilitySerializer(serializers.ModelSerializer):
 class CommentSerializer(serializers.ModelSerializer):
     author = serializers.SerializerMethodField()
     body_html = serializers.SerializerMethodField()
-    organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
 
     class Meta:
         model = Comment
