@@ -133,22 +133,17 @@ def osv_index(request: HttpRequest) -> HttpResponse:
 @require_safe
 def cve_record(request: HttpRequest, cve_id: str) -> HttpResponse:
     cve_id = cve_id.upper()
-    revision = (
-        AdvisoryRevision.objects.filter(
-            advisory__in=Advisory.objects.published(),
-            number=F("advisory__revision"),
-            search_text__icontains=cve_id,
-        )
-        .select_related("advisory")
-        .first()
-    )
-    if revision is None:
-        raise Http404("No such record.")
-    advisory = get_published_or_404(revision.advisory.identifier)
-    record = cve.render(advisory).get(cve_id)
-    if record is None:
-        raise Http404("No such record.")
-    return _json(record, filename=f"{cve_id}.json")
+    # search_text narrows the candidates (a substring match); the record decides.
+    candidates = AdvisoryRevision.objects.filter(
+        advisory__in=Advisory.objects.published(),
+        number=F("advisory__revision"),
+        search_text__icontains=cve_id,
+    ).values_list("advisory_id", flat=True)
+    for advisory in published().filter(pk__in=list(candidates)).order_by("id"):
+        record = cve.render(advisory).get(cve_id)
+        if record is not None:
+            return _json(record, filename=f"{cve_id}.json")
+    raise Http404("No such record.")
 
 
 # --------------------------------------------------------------------------- CSAF provider

@@ -208,7 +208,11 @@ class Advisory(models.Model):
         return advisory
 
     def _locked(self) -> Advisory:
-        return Advisory.objects.select_for_update().select_related("case").get(pk=self.pk)
+        # of=("self",): lock the advisory only; the case row is locked by the case's
+        # own methods when they change it.
+        return (
+            Advisory.objects.select_for_update(of=("self",)).select_related("case").get(pk=self.pk)
+        )
 
     def _transition(
         self,
@@ -365,7 +369,7 @@ class Advisory(models.Model):
         now = now or timezone.now()
         with transaction.atomic():
             qs = Advisory.objects.select_related("case")
-            qs = qs.select_for_update(skip_locked=True) if skip_locked else qs.select_for_update()
+            qs = qs.select_for_update(skip_locked=skip_locked, of=("self",))
             advisory = qs.filter(pk=self.pk).first()
             if advisory is None:
                 return None
