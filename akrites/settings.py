@@ -69,12 +69,12 @@ INSTALLED_APPS = [
     "django_q",
     "cases",
     "disclosure",
+    "disclosure.notifications",
     # The benchmark harness (bench/README.md): the seed_scale command, no models.
     "bench",
 ]
 
 MIDDLEWARE = [
-    "disclosure.notifications",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -99,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cases.context_processors.portal",
+                "disclosure.notifications.context_processors.unread",
             ],
         },
     },
@@ -111,7 +112,6 @@ DATABASES = {
         conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
-                "disclosure.notifications.context_processors.unread",
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The demo runs the web server and the django-q2 cluster on one SQLite file.
@@ -295,6 +295,7 @@ CASE_REFERENCE_PREFIX = os.environ.get("CASE_REFERENCE_PREFIX", "AKR")
 
 # `make bench` only: routes /bench/floor/, the trivial view every scenario is compared to.
 BENCH_FLOOR_VIEW = env_bool("BENCH_FLOOR_VIEW", False)
+
 # Notifications (disclosure/notifications/README.md). Intervals in hours unless named.
 NOTIFY_SWEEP_MINUTES = env_int("NOTIFY_SWEEP_MINUTES", 5)
 NOTIFY_ACK_REMINDER_HOURS = env_int("NOTIFY_ACK_REMINDER_HOURS", 24)
