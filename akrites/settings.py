@@ -66,6 +66,11 @@ INSTALLED_APPS = [
     "django_filters",
     "guardian",
     "pgtrigger",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
     "django_q",
     "cases",
     "disclosure",
@@ -76,13 +81,20 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "cases.audit.AuditRequestMiddleware",
+    "cases.accounts.middleware.IdleTimeoutMiddleware",
+    "cases.accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a lockout flagged during sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "akrites.urls"
@@ -124,6 +136,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out (username, IP) pair before any password check.
+    "cases.accounts.backends.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -135,6 +149,8 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Not a rule: its password_changed hook ends the user's API tokens.
+    {"NAME": "cases.accounts.sessions.PasswordChangeEndsTokens"},
 ]
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -172,6 +188,12 @@ STORAGES = {
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 1024)
+FILE_UPLOAD_HANDLERS = [
+    # First: drops a file's bytes past MAX_UPLOAD_BYTES before they are buffered.
+    "cases.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # Email: console in the demo (DEBUG), SMTP in production, locmem in tests.
 EMAIL_BACKEND = os.environ.get(
@@ -197,6 +219,45 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Sign out after this many seconds without a request (cases.accounts.middleware).
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 30 * 60)
+# Invitation links (cases/accounts/invitations.py) work once, for this many seconds.
+INVITATION_MAX_AGE = env_int("INVITATION_MAX_AGE", 7 * 24 * 3600)
+
+# Second factor (django-otp): the issuer shown in authenticator apps.
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Akrites")
+
+# Brute force (django-axes): lock a (username, client address) pair after repeated
+# failures. Behind a reverse proxy set AXES_IPWARE_PROXY_COUNT to the number of proxies
+# and the header they set, so the client address is not the proxy's.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_IPWARE_PROXY_COUNT = env_int("AXES_IPWARE_PROXY_COUNT", 0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = env_list(
+    "AXES_IPWARE_META_PRECEDENCE_ORDER", "REMOTE_ADDR"
+) or ["REMOTE_ADDR"]
+AXES_VERBOSE = False
+
+# Content Security Policy (django-csp 4): no inline script or style anywhere; templates
+# keep JavaScript in static/js and CSS in static/css.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 if not DEBUG and not TESTING:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
@@ -246,6 +307,8 @@ REST_KNOX = {
 }
 KNOX_TOKEN_MODEL = "knox.AuthToken"  # noqa: S105 - a model name, not a secret
 API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 365)
+# Token creation is throttled per user (cases/tokens.py).
+API_TOKEN_CREATE_PER_HOUR = env_int("API_TOKEN_CREATE_PER_HOUR", 20)
 API_IDEMPOTENCY_TTL_HOURS = env_int("API_IDEMPOTENCY_TTL_HOURS", 24)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Akrites API",
@@ -290,12 +353,6 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-# Case references: AKR-<year>-<nnnn>.
-CASE_REFERENCE_PREFIX = os.environ.get("CASE_REFERENCE_PREFIX", "AKR")
-
-# `make bench` only: routes /bench/floor/, the trivial view every scenario is compared to.
-BENCH_FLOOR_VIEW = env_bool("BENCH_FLOOR_VIEW", False)
-
 # Notifications (disclosure/notifications/README.md). Intervals in hours unless named.
 NOTIFY_SWEEP_MINUTES = env_int("NOTIFY_SWEEP_MINUTES", 5)
 NOTIFY_ACK_REMINDER_HOURS = env_int("NOTIFY_ACK_REMINDER_HOURS", 24)
@@ -320,6 +377,12 @@ WEBHOOK_DISABLE_AFTER = env_int("WEBHOOK_DISABLE_AFTER", 10)
 # Local receivers (127.0.0.1) only in development and tests; production refuses
 # private, loopback and link-local targets (SSRF).
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", DEBUG or TESTING)
+
+# Case references: AKR-<year>-<nnnn>.
+CASE_REFERENCE_PREFIX = os.environ.get("CASE_REFERENCE_PREFIX", "AKR")
+
+# `make bench` only: routes /bench/floor/, the trivial view every scenario is compared to.
+BENCH_FLOOR_VIEW = env_bool("BENCH_FLOOR_VIEW", False)
 
 # Advisories (disclosure/README.md "Advisory"): public identifiers and the publisher
 # named in CSAF, OSV and CVE files.

@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from akrites.health import healthz
+from cases import audit_views
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -37,8 +38,12 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("api/v1/", include("akrites.api_urls")),
+    path("", include("cases.accounts.urls")),
+    path("audit/", audit_views.audit_list, name="audit_list"),
+    path("audit/export/", audit_views.audit_export, name="audit_export"),
     path("notifications/", include("disclosure.notifications.urls")),
     path("", include("cases.urls")),
+    path("", include("disclosure.urls")),
     path("", include("disclosure.public_urls")),
     path("cases/<str:reference>/advisory/", include("disclosure.advisory_urls")),
 ]

@@ -747,4 +747,7 @@ class CaseAccessRecord(models.Model):
 
 
 # API-only models live in their own module; importing them here registers them.
+# Account and audit models live with their feature code; importing them registers them.
+from cases.accounts.models import Invitation  # noqa: E402, F401
 from cases.api_models import ApiToken, IdempotencyRecord  # noqa: E402, F401
+from cases.audit import AuditEvent  # noqa: E402, F401

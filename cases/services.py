@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from cases import access
+from cases import access, audit
 from cases.models import (
     AffectedPackage,
     Attachment,
@@ -273,6 +273,15 @@ def add_participant(
                 "user": user.get_username() if user else None,
             },
         )
+        audit.record(
+            "case.participant.added",
+            actor=actor,
+            obj=case,
+            participant=participant.pk,
+            role=role,
+            organisation=organisation.slug if organisation else None,
+            user=user.get_username() if user else None,
+        )
         case.touch()
         if notify:
             _emit("participant.invited", case_id=case.pk, participant_id=participant.pk)
@@ -294,6 +303,13 @@ def remove_participant(participant: Participant, actor: Any) -> Participant:
             "case.participant.removed",
             {"participant": participant.pk, "role": participant.role},
         )
+        audit.record(
+            "case.participant.removed",
+            actor=actor,
+            obj=participant.case,
+            participant=participant.pk,
+            role=participant.role,
+        )
         participant.case.touch()
     return participant
 
@@ -306,7 +322,9 @@ def acknowledge(case: Case, user: Any) -> list[Participant]:
             .filter(acknowledged_at__isnull=True)
             .filter(role__in=[Role.MAINTAINER, Role.PARTNER, Role.DOWNSTREAM, Role.REPORTER])
             .filter(models_q_for_user(user))
-            .select_for_update()
+            # Lock only the participant rows: the organisation join is an outer join,
+            # which PostgreSQL cannot lock.
+            .select_for_update(of=("self",))
         )
         changed = list(mine)
         if not changed:

@@ -8,8 +8,10 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from knox.models import AuthToken
 
+from cases import audit
 from cases.models import ApiToken
 
 
@@ -22,9 +24,23 @@ def create_token(user: Any, *, name: str, days: int) -> tuple[ApiToken, str]:
         raise ValidationError({"name": "At most 100 characters."})
     if not 1 <= days <= settings.API_TOKEN_MAX_DAYS:
         raise ValidationError({"days": f"Choose between 1 and {settings.API_TOKEN_MAX_DAYS} days."})
+    recent = ApiToken.objects.filter(
+        user=user, created_at__gte=timezone.now() - timedelta(hours=1)
+    ).count()
+    if recent >= settings.API_TOKEN_CREATE_PER_HOUR:
+        # Throttle: a stolen session cannot mint tokens in bulk.
+        raise ValidationError({"name": "Too many new tokens in the last hour. Try again later."})
     with transaction.atomic():
         knox_token, secret = AuthToken.objects.create(user=user, expiry=timedelta(days=days))
         token = ApiToken.objects.create(token=knox_token, user=user, name=name)
+        audit.record(
+            "api.token.created",
+            actor=user,
+            obj=token,
+            name=name,
+            days=days,
+            key=knox_token.token_key,
+        )
     return token, secret
 
 
@@ -34,6 +50,13 @@ def revoke_token(user: Any, token_id: int) -> bool:
         token = ApiToken.objects.select_related("token").filter(user=user, pk=token_id).first()
         if token is None:
             return False
+        audit.record(
+            "api.token.revoked",
+            actor=user,
+            obj=token,
+            name=token.name,
+            key=token.token.token_key,
+        )
         token.token.delete()  # cascades to the ApiToken row
     return True
 

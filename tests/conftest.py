@@ -11,7 +11,21 @@ from django.test import Client
 
 from cases import services
 from cases.models import Case, Organisation, ParticipantRole
+from tests import otp
 from tests.factories import make_case, make_organisation, make_project, make_user
+
+
+@pytest.fixture(autouse=True)
+def _second_factor_on_test_login(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SIRT and staff need a verified second factor; test sign-ins provide it (tests/otp.py)."""
+    monkeypatch.setattr(Client, "force_login", otp.force_login_with_otp)
+    monkeypatch.setattr(Client, "login", otp.login_with_otp)
+
+
+@pytest.fixture
+def without_auto_otp(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sign-ins in this test do NOT pass the second-factor step (to test its enforcement)."""
+    monkeypatch.setattr(otp, "AUTO_VERIFY", False)
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+import time
 from io import BytesIO
 from typing import Any
 
@@ -17,12 +18,13 @@ import qrcode.image.svg
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.safestring import SafeString, mark_safe
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.util import random_hex
 
 from cases.access import is_sirt
 
-ISSUER = "Akrites"
 RECOVERY_CODE_COUNT = 10
 RECOVERY_DEVICE_NAME = "Recovery codes"
 
@@ -51,12 +53,17 @@ def must_verify(user: Any) -> bool:
 # --------------------------------------------------------------------------- enrolment
 
 
-def pending_device(user: Any) -> TOTPDevice:
-    """The unconfirmed authenticator being set up (one per user, kept across reloads)."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
-    return device
+PENDING_KEY_SESSION = "akrites_pending_totp_key"
+
+
+def pending_device(request: HttpRequest) -> TOTPDevice:
+    """The authenticator being set up: its key lives in the session until confirmed, so
+    showing the page writes nothing to the database and a reload shows the same code."""
+    key = request.session.get(PENDING_KEY_SESSION)
+    if not key:
+        key = random_hex(20)
+        request.session[PENDING_KEY_SESSION] = key
+    return TOTPDevice(user=request.user, name="Authenticator app", key=key, confirmed=False)
 
 
 def base32_secret(device: TOTPDevice) -> str:
@@ -86,16 +93,21 @@ def confirm_device(request: HttpRequest, device: TOTPDevice, token: str) -> list
     """
     from cases import audit
 
-    if not device.verify_token(token.strip().replace(" ", "")):
+    token = token.strip().replace(" ", "")
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    if not token.isdigit() or not totp.verify(int(token), tolerance=device.tolerance):
         return None
-    user = device.user
+    user = request.user
     with transaction.atomic():
         # One authenticator per user: a new one replaces the old.
-        TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
+        TOTPDevice.objects.filter(user=user).delete()
         device.confirmed = True
-        device.save(update_fields=["confirmed"])
+        device.last_t = totp.t()  # this code cannot be used again
+        device.save()
         codes = _new_recovery_codes(user)
         audit.record("auth.2fa.enrolled", actor=user, request=request, obj=user)
+    request.session.pop(PENDING_KEY_SESSION, None)
     django_otp.login(request, device)
     return codes
 

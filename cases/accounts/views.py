@@ -54,8 +54,8 @@ def two_factor(request: HttpRequest) -> HttpResponse:
                 "reset_form": ConfirmPasswordForm(user),
             },
         )
-    device = mfa.pending_device(user)
-    form = CodeForm(request.POST or None)
+    device = mfa.pending_device(request)
+    form = CodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         codes = mfa.confirm_device(request, device, form.cleaned_data["token"])
         if codes is not None:
@@ -76,6 +76,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             "required": mfa.requires_second_factor(user),
             "next": request.POST.get("next") or request.GET.get("next", ""),
         },
+        status=400 if form.errors else 200,
     )
 
 
@@ -86,7 +87,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
         return redirect(f"{reverse('accounts:2fa')}?next={_next_url(request)}")
     if _verified(request):
         return redirect(_next_url(request))
-    form = CodeForm(request.POST or None)
+    form = CodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if mfa.verify(request, form.cleaned_data["token"]):
             return redirect(_next_url(request))
@@ -95,6 +96,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
         request,
         "accounts/2fa_verify.html",
         {"form": form, "next": request.POST.get("next") or request.GET.get("next", "")},
+        status=400 if form.errors else 200,
     )
 
 
@@ -145,7 +147,7 @@ def invitation_new(request: HttpRequest) -> HttpResponse:
     initial = {}
     if slug := request.GET.get("organisation"):
         initial["organisation"] = get_object_or_404(invitations.Organisation, slug=slug)
-    form = InvitationForm(request.POST or None, initial=initial)
+    form = InvitationForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             invitations.invite(
@@ -159,7 +161,9 @@ def invitation_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
             return redirect(reverse("accounts:invitation_list"))
-    return render(request, "accounts/invitation_new.html", {"form": form})
+    return render(
+        request, "accounts/invitation_new.html", {"form": form}, status=400 if form.errors else 200
+    )
 
 
 @require_POST
@@ -195,5 +199,8 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             return redirect(reverse("accounts:2fa"))
         return redirect(reverse("cases:home"))
     return render(
-        request, "accounts/invitation_accept.html", {"form": form, "invitation": invitation}
+        request,
+        "accounts/invitation_accept.html",
+        {"form": form, "invitation": invitation},
+        status=400 if form.errors else 200,
     )

@@ -147,6 +147,6 @@ def test_weak_passwords_are_refused_on_acceptance(
 ) -> None:
     path = invite(client_for(coordinator), maintainer_org)
     response = Client().post(path, {**NEW_ACCOUNT, "password1": "short", "password2": "short"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "password1" in response.context["form"].errors
     assert Invitation.objects.get().accepted_at is None

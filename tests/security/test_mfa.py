@@ -13,6 +13,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.models import AuthToken
 
+from cases.accounts.mfa import PENDING_KEY_SESSION
 from cases.audit import AuditEvent
 from tests.factories import make_user
 from tests.otp import confirmed_totp_device
@@ -77,7 +78,8 @@ def test_enrolment_shows_a_qr_code_and_secret_then_recovery_codes_once(
     assert page.status_code == 200
     body = page.content.decode()
     assert '<svg class="qr"' in body
-    device = TOTPDevice.objects.get(user=coordinator, confirmed=False)
+    assert not TOTPDevice.objects.filter(user=coordinator).exists()  # GET writes nothing
+    device = TOTPDevice(key=client.session[PENDING_KEY_SESSION])
     assert page.context["secret"] in body
 
     wrong = client.post(reverse("accounts:2fa"), {"token": "000000"})
@@ -89,8 +91,9 @@ def test_enrolment_shows_a_qr_code_and_secret_then_recovery_codes_once(
     codes = done.context["codes"]
     assert len(codes) == 10
     assert codes[0] in done.content.decode()
-    device.refresh_from_db()
-    assert device.confirmed
+    saved = TOTPDevice.objects.get(user=coordinator)
+    assert saved.confirmed
+    assert saved.key == device.key
     assert StaticToken.objects.filter(device__user=coordinator).count() == 10
     # The session now counts as verified: the case page opens.
     assert client.get(case.get_absolute_url()).status_code == 200
@@ -116,7 +119,7 @@ def test_sign_in_with_password_then_totp_code_reaches_the_case_page(
 
     with time_machine.travel(time.time(), tick=False) as clock:
         bad = client.post(reverse("accounts:2fa_verify"), {"token": "000000", "next": "/"})
-        assert bad.status_code == 200
+        assert bad.status_code == 400
         clock.shift(10)
         ok = client.post(
             reverse("accounts:2fa_verify"),
@@ -139,7 +142,7 @@ def test_a_recovery_code_verifies_once(coordinator: Any, case: Any) -> None:
     assert first.get(case.get_absolute_url()).status_code == 200
     second = signed_in(coordinator)
     again = second.post(reverse("accounts:2fa_verify"), {"token": "abcde-fghjk"})
-    assert again.status_code == 200
+    assert again.status_code == 400
     assert second.get(case.get_absolute_url()).status_code == 302
 
 

@@ -147,6 +147,9 @@ class Command(BaseCommand):
         ]
         width = max(len(name) for name, _ in DEMO_ACCOUNTS)
         lines += [f"  {name.ljust(width)}  {what}" for name, what in DEMO_ACCOUNTS]
+        from cases.demo_security import banner_lines
+
+        lines += banner_lines()
         lines += ["Press Ctrl-C to stop the web server and the task cluster.", ""]
         self.stdout.write("\n".join(lines))
         self.stdout.flush()

@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 # Run in this order; a module that does not exist (yet) is skipped.
 DEMO_MODULES = (
     "cases.demo",
+    "cases.demo_security",
     "disclosure.demo",
     "disclosure.demo_advisories",
     "disclosure.notifications.demo",
