@@ -27,7 +27,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from cases import access
+from cases import access, audit
 from cases.models import (
     Case,
     Organisation,
@@ -112,6 +112,12 @@ def _set_public_at(embargo: Embargo, actor: Any, cause: str) -> None:
         actor,
         "case.embargo.date_changed",
         {"from": _iso(old), "to": _iso(new), "cause": cause},
+    )
+    audit.record(
+        "embargo.changed",
+        actor=actor,
+        obj=embargo.case,
+        **{"from": _iso(old), "to": _iso(new), "cause": cause},
     )
     _notify("embargo.changed", case_id=embargo.case_id)
 
@@ -464,6 +470,13 @@ def break_embargo(
                 "public_at": _iso(embargo.public_at),
             },
         )
+        audit.record(
+            "embargo.broken",
+            actor=actor,
+            obj=case,
+            kind=kind,
+            public_at=_iso(embargo.public_at),
+        )
         _notify("embargo.broken", case_id=case.pk)
         case.touch()
     return embargo
@@ -483,6 +496,9 @@ def lift_embargo(embargo: Embargo, actor: Any = None, now: dt.datetime | None = 
         locked.updated_at = now
         locked.save(update_fields=["state", "lifted_at", "updated_at"])
         locked.case.log(actor, "case.embargo.lifted", {"public_at": _iso(locked.public_at)})
+        audit.record(
+            "embargo.lifted", actor=actor, obj=locked.case, public_at=_iso(locked.public_at)
+        )
         _notify("embargo.lifted", case_id=locked.case_id)
     embargo.refresh_from_db()
     return True

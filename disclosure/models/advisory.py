@@ -41,6 +41,7 @@ class AdvisoryState(models.TextChoices):
     PUBLISHED = "published", "Published"
 
 
+DRAFT_PREFIX = "DRAFT-"
 EDITABLE_STATES = frozenset({AdvisoryState.DRAFT, AdvisoryState.PUBLISHED})
 CONTENT_FIELDS = ("title", "summary", "details", "workarounds", "references")
 
@@ -69,7 +70,7 @@ class AdvisoryCounter(models.Model):
 
     @classmethod
     def next_identifier(cls, year: int) -> str:
-        """Allocate the next identifier; call inside the transaction that creates the advisory."""
+        """Allocate the next identifier; call inside the transaction that publishes."""
         cls.objects.bulk_create([cls(year=year)], ignore_conflicts=True)
         counter = cls.objects.select_for_update().get(year=year)
         counter.last_number += 1
@@ -107,7 +108,9 @@ class Advisory(models.Model):
     publication freezes them into a new ``AdvisoryRevision``."""
 
     case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="advisory")
-    # Public identifier, e.g. AKRITES-2026-0007 (allocated at creation, never reused).
+    # Public identifier, e.g. AKRITES-2026-0007, allocated when first published (so the
+    # public sequence has no gaps that would betray advisories still under embargo);
+    # until then a provisional DRAFT-<case reference>, shown to participants only.
     identifier = models.CharField(max_length=40, unique=True)
     title = models.CharField(max_length=300)
     summary = models.TextField()
@@ -160,6 +163,10 @@ class Advisory(models.Model):
         return self.state in EDITABLE_STATES
 
     @property
+    def has_public_identifier(self) -> bool:
+        return not self.identifier.startswith(DRAFT_PREFIX)
+
+    @property
     def year(self) -> int:
         return int(self.identifier.rsplit("-", 2)[-2])
 
@@ -196,7 +203,7 @@ class Advisory(models.Model):
                 raise TransitionError("This case already has an advisory.")
             advisory = cls.objects.create(
                 case=case,
-                identifier=AdvisoryCounter.next_identifier(now.year),
+                identifier=f"{DRAFT_PREFIX}{case.reference}",
                 title=case.title,
                 summary=case.summary or case.title,
                 author=actor,
@@ -385,6 +392,9 @@ class Advisory(models.Model):
             if not embargo_has_lifted(advisory.case, now, lock=True):
                 raise TransitionError("The embargo has not lifted yet.")
             old = advisory.state
+            provisional = advisory.identifier
+            if not advisory.has_public_identifier:
+                advisory.identifier = AdvisoryCounter.next_identifier(now.year)
             advisory.state = AdvisoryState.PUBLISHED
             advisory.published_at = now
             advisory.updated_at = now
@@ -399,6 +409,7 @@ class Advisory(models.Model):
                     "to": AdvisoryState.PUBLISHED,
                     "revision": advisory.revision,
                     "automatic": actor is None,
+                    "provisional": provisional,
                 },
             )
             case = advisory.case
@@ -406,6 +417,15 @@ class Advisory(models.Model):
 
             if case.state in TRANSITIONS["publish"][0]:
                 advisory.case = case.transition("publish", actor, reason="Advisory published.")
+            from cases import audit
+
+            audit.record(
+                "advisory.published",
+                actor=actor,
+                obj=advisory.case,
+                advisory=advisory.identifier,
+                revision=advisory.revision,
+            )
             _emit("advisory.published", case_id=advisory.case_id, advisory_id=advisory.pk)
         return advisory
 

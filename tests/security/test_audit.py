@@ -131,3 +131,28 @@ def test_the_csv_export_is_itself_audited(
     exported = AuditEvent.objects.filter(action="audit.exported").get()
     assert exported.actor == coordinator
     assert exported.data == {"filters": {"actor": "maint"}, "rows": 2}
+
+
+def test_embargo_changes_are_audited(coordinator: Any, case: Any) -> None:
+    from disclosure import services as disclosure
+    from disclosure.models import EmbargoPolicy
+
+    policy = EmbargoPolicy.objects.get(code="standard")
+    disclosure.start_clock(case, coordinator, policy=policy, started_by="Report")
+    disclosure.break_embargo(case, coordinator, kind="exploited", reason="Exploit seen")
+    events = AuditEvent.objects.filter(action__startswith="embargo.").order_by("id")
+    assert [e.action for e in events][-1] == "embargo.broken"
+    assert "embargo.changed" in [e.action for e in events]
+    assert all(e.object_label == case.reference and e.actor == coordinator for e in events)
+
+
+def test_publication_is_audited(
+    coordinator: Any, second_coordinator: Any, case: Any, project: Any, other_project: Any
+) -> None:
+    from tests.disclosure import advisory_factories as adv
+
+    adv.enrich_case(case, coordinator, project, other_project)
+    advisory = adv.published_advisory(case, coordinator, second_coordinator)
+    event = AuditEvent.objects.get(action="advisory.published")
+    assert event.actor == second_coordinator
+    assert event.data["advisory"] == advisory.identifier
