@@ -261,3 +261,28 @@ def test_case_page_hides_the_draft_from_a_reporter(
 
     assert response.status_code == 200
     assert SECRET_TITLE not in response.content.decode()
+
+
+def test_public_listings_read_exactly_the_same_with_or_without_a_scheduled_advisory(
+    client, public, coordinator, second_coordinator, project, maintainer_org
+):
+    """Not only no title: no count, date or byte may change while it is scheduled."""
+    import time_machine
+    from django.db import transaction
+
+    urls = [reverse(name, args=args) for name, args in LISTINGS]
+    urls += [f"{reverse('advisories:list')}?q=Embargoed", f"{reverse('advisories:list')}?page=2"]
+    with time_machine.travel(timezone.now(), tick=False):
+        savepoint = transaction.savepoint()
+        case = make_case(coordinator, project=project, maintainers=maintainer_org)
+        set_embargo(case, timezone.now() + dt.timedelta(days=3))
+        approved_advisory(case, coordinator, second_coordinator, title=SECRET_TITLE).schedule(
+            coordinator
+        )
+        with_it = {url: client.get(url) for url in urls}
+        transaction.savepoint_rollback(savepoint)
+        without_it = {url: client.get(url) for url in urls}
+
+    for url in urls:
+        assert with_it[url].status_code == without_it[url].status_code, url
+        assert with_it[url].content == without_it[url].content, url

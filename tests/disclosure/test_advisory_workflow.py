@@ -16,18 +16,41 @@ def last_entry(case):
     return case.timeline.order_by("-created_at", "-id").first()
 
 
-def test_coordinator_creates_a_draft_with_a_gap_free_identifier(case, coordinator, project):
+def test_coordinator_creates_a_draft_with_a_provisional_identifier(case, coordinator):
     advisory = Advisory.create_for_case(case, coordinator)
-    other = Advisory.create_for_case(make_case(coordinator, project=project), coordinator)
 
     assert advisory.state == AdvisoryState.DRAFT
     assert advisory.title == case.title
-    number = int(advisory.identifier.rsplit("-", 1)[1])
-    assert other.identifier.endswith(f"-{number + 1:04d}")
-    assert advisory.identifier.startswith(f"AKRITES-{advisory.created_at.year}-")
+    assert advisory.identifier == f"DRAFT-{case.reference}"
+    assert not advisory.has_public_identifier
     entry = last_entry(case)
     assert entry.action == "case.advisory.created"
     assert entry.data["advisory"] == advisory.identifier
+
+
+def test_public_identifiers_are_allocated_at_publication_without_gaps(
+    coordinator, second_coordinator, project
+):
+    """A draft still under embargo takes no number: the public sequence betrays nothing."""
+    from tests.disclosure.advisory_factories import published_advisory
+
+    waiting = Advisory.create_for_case(make_case(coordinator, project=project), coordinator)
+    first = published_advisory(
+        make_case(coordinator, project=project), coordinator, second_coordinator
+    )
+    second = published_advisory(
+        make_case(coordinator, project=project), coordinator, second_coordinator
+    )
+
+    year = first.published_at.year
+    number = int(first.identifier.rsplit("-", 1)[1])
+    assert first.identifier == f"AKRITES-{year}-{number:04d}"
+    assert second.identifier == f"AKRITES-{year}-{number + 1:04d}"
+    waiting.refresh_from_db()
+    assert not waiting.has_public_identifier
+    entry = first.case.timeline.get(action="case.advisory.published")
+    assert entry.data["advisory"] == first.identifier
+    assert entry.data["provisional"] == f"DRAFT-{first.case.reference}"
 
 
 def test_a_case_gets_only_one_advisory(case, coordinator):
