@@ -47,4 +47,4 @@ class Command(BaseCommand):
                     continue
                 raise
             module.seed()
-            self.stdout.write(f"Demo data of {name.rsplit('.', 1)[0]}: ready.")
+            self.stdout.write(f"Demo data from {name}: ready.")
