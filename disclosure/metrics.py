@@ -117,7 +117,7 @@ class Bar:
     css: str
 
 
-def chart_bars(metric: Metric, width: float = 400.0) -> list[Bar]:
+def chart_bars(metric: Metric, width: float = 240.0) -> list[Bar]:
     """Bars of one metric for its server-rendered SVG chart (widths in SVG units).
 
     Each chart has its own scale (acknowledging takes hours, deploying weeks): the
