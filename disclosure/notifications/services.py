@@ -71,7 +71,12 @@ def record_event(name: str, **ids: Any) -> int:
     now = timezone.now()
     ids = {k: v for k, v in ids.items() if v is not None}
     actor_id = ids.pop("actor_id", None)
-    data = {k: v for k, v in ids.items() if isinstance(v, int | str | bool)}
+    # Ids only: a caller passing text by mistake must not put it in mails or webhooks.
+    data = {
+        k: v
+        for k, v in ids.items()
+        if (k.endswith("_id") and isinstance(v, int)) or (k == "transition" and v.isidentifier())
+    }
     if name == "report.received":
         out = Outgoing(
             name, name, f"report:{ids['report_id']}", now, None, data, users=sirt_user_ids()

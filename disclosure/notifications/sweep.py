@@ -422,7 +422,7 @@ def sweep(now: dt.datetime | None = None) -> int:
             continue
         with transaction.atomic():
             handled += _write(due, now)
-    if handled:
+    if handled and conf.get("NOTIFY_KICK_SENDER"):
         _kick_sender()
     return handled
 

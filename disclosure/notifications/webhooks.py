@@ -14,6 +14,7 @@ loopback and link-local addresses are refused unless
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import ipaddress
@@ -25,9 +26,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from disclosure.notifications import conf
@@ -83,14 +86,30 @@ def payload(n: Notification) -> dict[str, Any]:
     if n.case_id:
         data["case_id"] = n.case_id
         data["case_reference"] = n.case.reference
-        # A published case is public: name its advisory too (its page is public).
-        if not n.case.is_under_embargo and n.case.state in ("published", "closed"):
-            data["case_state"] = n.case.state
+        if n.kind == "advisory.published":
+            data.update(_public_advisory(n.data.get("advisory_id")))
     return {
         "type": n.kind,
-        "timestamp": n.due_at.isoformat(),
+        "timestamp": n.created_at.isoformat(),
         "data": data,
     }
+
+
+def _public_advisory(advisory_id: int | None) -> dict[str, Any]:
+    """A published advisory is public: its identifier and page may be named."""
+    try:
+        from disclosure.models import Advisory
+    except ImportError:  # pragma: no cover
+        return {}
+    advisory = Advisory.objects.filter(pk=advisory_id).first()
+    if advisory is None or not advisory.is_public:
+        return {}
+    found: dict[str, Any] = {"advisory_identifier": advisory.identifier}
+    with contextlib.suppress(NoReverseMatch):
+        found["advisory_url"] = settings.SITE_URL + reverse(
+            "advisories:detail", args=[advisory.identifier]
+        )
+    return found
 
 
 def message_id(n: Notification) -> str:

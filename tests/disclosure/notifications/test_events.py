@@ -256,3 +256,12 @@ def test_another_case_of_another_project_notifies_only_its_own_people(
 
     assert rows_for(other_maintainer, "case.state_changed")
     assert rows_for(maintainer) == []
+
+
+def test_text_passed_to_an_event_by_mistake_is_not_stored(case: Any, maintainer: Any) -> None:
+    notif.record_event(
+        "case.state_changed", case_id=case.pk, transition="accept", reason="the exploit is..."
+    )
+
+    (row,) = rows_for(maintainer, "case.state_changed", Channel.IN_APP)
+    assert row.data == {"case_id": case.pk, "transition": "accept"}
