@@ -273,9 +273,7 @@ class AttachmentForm(forms.Form):
 
 
 class ReportFilterForm(forms.Form):
-    status = forms.ChoiceField(
-        required=False, choices=[*ReportStatus.choices, ("all", "All")], initial="new"
-    )
+    status = forms.ChoiceField(required=False, choices=[*ReportStatus.choices, ("all", "All")])
 
 
 class OpenCaseForm(forms.Form):

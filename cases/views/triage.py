@@ -34,11 +34,12 @@ def report_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     is_sirt = access.is_sirt(user)
     data = request.GET.copy()
-    if is_sirt and "status" not in data:
-        data["status"] = ReportStatus.NEW  # the triage queue by default
+    if "status" not in data:
+        # The SIRT starts at the triage queue; a reporter at all of their reports.
+        data["status"] = ReportStatus.NEW if is_sirt else "all"
     form = ReportFilterForm(data)
     form.is_valid()
-    status = form.cleaned_data.get("status") or ("" if not is_sirt else ReportStatus.NEW)
+    status = form.cleaned_data.get("status") or "all"
     reports = access.visible_reports(user).select_related("reporter", "reporter_organisation")
     if status and status != "all":
         reports = reports.filter(status=status)

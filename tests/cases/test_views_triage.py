@@ -205,3 +205,14 @@ def test_report_list_query_count_is_constant(client_for, coordinator, reporter):
         make_report(make_user())
     many, _ = count_queries(client, LIST + "?status=all")
     assert many == one
+
+
+@pytest.mark.django_db
+def test_reporter_list_starts_with_all_their_reports(client_for, coordinator, reporter, case):
+    from cases import services
+
+    rejected = make_report(reporter, title="Second one")
+    services.reject_report(rejected, coordinator, "dup")
+    response = client_for(reporter).get(LIST)
+    assert response.context["status"] == "all"
+    assert len(response.context["rows"]) == 2
