@@ -71,7 +71,9 @@ def test_other_apps_can_register_deadline_sources(maintainer, case):
     from cases import dashboard
 
     def release_dates(cases, until):
-        return [Deadline(c, "Release", timezone.now() + timedelta(days=1), "release") for c in cases]
+        return [
+            Deadline(c, "Release", timezone.now() + timedelta(days=1), "release") for c in cases
+        ]
 
     register_deadline_source(release_dates)
     try:
