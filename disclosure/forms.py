@@ -48,7 +48,11 @@ class StartClockForm(forms.Form):
     started_by = forms.CharField(
         label="What started it", max_length=200, help_text='e.g. "report received".'
     )
-    started_at = utc_field("Started at", required=False, help_text="Empty: now.")
+    started_at = utc_field(
+        "Started at",
+        required=False,
+        help_text="Empty: when the first report arrived (report policies), else now.",
+    )
     deadline = utc_field(
         "Deadline", required=False, help_text="Empty: the policy's default length."
     )

@@ -39,6 +39,7 @@ from cases.models import (
 from cases.services import models_q_for_user
 from disclosure.models import (
     CalendarToken,
+    ClockStart,
     DeploymentReport,
     DeploymentStatus,
     Embargo,
@@ -122,6 +123,14 @@ def _set_public_at(embargo: Embargo, actor: Any, cause: str) -> None:
     _notify("embargo.changed", case_id=embargo.case_id)
 
 
+def _default_start(case: Case, policy: EmbargoPolicy, now: dt.datetime) -> dt.datetime:
+    """A report-started clock runs from the first report of the case; others from now."""
+    if policy.clock_start == ClockStart.REPORT:
+        first = case.reports.order_by("received_at").values_list("received_at", flat=True).first()
+        return first or case.created_at
+    return now
+
+
 def start_clock(
     case: Case,
     actor: Any,
@@ -133,13 +142,14 @@ def start_clock(
 ) -> EmbargoClock:
     """Start a policy's clock on a case (coordinators). Activates the embargo.
 
-    ``deadline`` is required for a policy without a default length (custom) and
-    otherwise optional (to choose a date earlier than the default, never beyond the
-    policy's maximum).
+    ``started_at`` defaults to the first report's arrival for report-started policies
+    (standard), else to now. ``deadline`` is required for a policy without a default
+    length (custom) and otherwise optional (to choose a date earlier than the default,
+    never beyond the policy's maximum).
     """
     _require(actor, case, "manage_case")
     now = timezone.now()
-    started_at = started_at or now
+    started_at = started_at or _default_start(case, policy, now)
     started_by = (started_by or "").strip()
     if not started_by:
         raise ValidationError({"started_by": "Say what started this clock."})

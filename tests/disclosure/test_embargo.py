@@ -474,3 +474,15 @@ def test_nothing_changes_on_a_lifted_embargo(
         services.propose_date(case, maintainer, public_at=at(2026, 5, 1), reason="X")
     with pytest.raises(TransitionError):
         services.start_clock(case, coordinator, policy=policy("standard"), started_by="R")
+
+
+def test_a_report_started_clock_runs_from_the_first_report_by_default(
+    frozen: Any, case: Any, coordinator: Any, policy: Any
+) -> None:
+    frozen.move_to(MONDAY + dt.timedelta(days=3))
+
+    standard = services.start_clock(case, coordinator, policy=policy("standard"), started_by="R")
+    distros = services.start_clock(case, coordinator, policy=policy("distros"), started_by="D")
+
+    assert standard.started_at == MONDAY  # when the report arrived
+    assert distros.started_at == MONDAY + dt.timedelta(days=3)  # now
