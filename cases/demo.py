@@ -41,11 +41,11 @@ DEMO_PASSWORD = "demo-password"  # noqa: S105 - documented demo credential, demo
 DEMO_ACCOUNTS: list[tuple[str, str]] = [
     ("coordinator", "SIRT coordinator: every case, the triage queue"),
     ("coordinator2", "second SIRT coordinator (advisory reviews)"),
-    ("maintainer", "libexample maintainer: two cases, one under embargo"),
-    ("maintainer2", "fastparse maintainer: one case"),
+    ("maintainer", "libexample maintainer: its cases, one under embargo"),
+    ("maintainer2", "fastparse maintainer: its cases"),
     ("partner", "industry partner (Brightline Security): pre-notified on the embargoed case"),
     ("downstream", "downstream distro (Example Linux): pre-notified on the embargoed case"),
-    ("researcher", "independent researcher: the reporter's view of her cases"),
+    ("researcher", "independent researcher: a reporter's view of her cases"),
     ("outsider", "member of no case: sees nothing confidential"),
 ]
 
