@@ -148,3 +148,22 @@ def test_profile_refuses_an_unknown_time_zone(client_for, maintainer):
     assert response.status_code == 200
     assert "timezone" in response.context["form"].errors
     assert not Profile.objects.filter(user=maintainer).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", ["coordinator", "maintainer"])
+def test_home_query_count_is_constant_from_1_to_30_cases(
+    request, client_for, coordinator, project, maintainer_org, case, persona
+):
+    from tests.cases.helpers import count_queries
+
+    embargo(case, days=3)
+    client = client_for(request.getfixturevalue(persona))
+    client.get(HOME)
+    one, _ = count_queries(client, HOME)
+    for i in range(29):
+        more = make_case(coordinator, project=project, maintainers=maintainer_org, title=f"F{i}")
+        embargo(more, days=i % 20 - 3)
+        services.post_comment(more, coordinator, "note")
+    many, response = count_queries(client, HOME)
+    assert many == one
