@@ -9,6 +9,8 @@ to http(s)/mailto and marked ``nofollow``.
 
 from __future__ import annotations
 
+import threading
+
 import markdown as md
 import nh3
 from django.utils.safestring import SafeString, mark_safe
@@ -35,12 +37,21 @@ class _NoRawHtml(Extension):
         md_instance.inlinePatterns.deregister("html")
 
 
+_local = threading.local()
+
+
 def _converter() -> md.Markdown:
-    return md.Markdown(
-        extensions=["fenced_code", "tables", "sane_lists", _NoRawHtml()],
-        extension_configs={"tables": {"use_align_attribute": True}},
-        output_format="html",
-    )
+    """This thread's converter, reset: building one costs more than converting a comment
+    (a page of 2,000 comments spent 60% of its markdown time in ``Markdown()``)."""
+    converter = getattr(_local, "converter", None)
+    if converter is None:
+        converter = _local.converter = md.Markdown(
+            extensions=["fenced_code", "tables", "sane_lists", _NoRawHtml()],
+            extension_configs={"tables": {"use_align_attribute": True}},
+            output_format="html",
+        )
+    # reset() clears what a conversion leaves behind (stashed HTML, references).
+    return converter.reset()
 
 
 def sanitise_html(html: str) -> str:
@@ -59,6 +70,5 @@ def render_markdown(text: str | None) -> SafeString:
     """Markdown to sanitised HTML, safe to put in a template as is."""
     if not text:
         return mark_safe("")  # noqa: S308 - constant
-    # A fresh converter per call: Markdown instances keep state between conversions.
     html = _converter().convert(text)
     return mark_safe(sanitise_html(html))  # noqa: S308 - sanitised by nh3 just above
