@@ -30,9 +30,9 @@ def seed() -> None:
                 defaults={"description": "Demo receiver (manage.py webhook_receiver)"},
             )
         _invitations()
-    from disclosure.notifications.sweep import sweep
+    from disclosure.notifications.sweep import run
 
-    sweep()
+    run()
 
 
 def _invitations() -> None:

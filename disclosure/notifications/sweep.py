@@ -412,6 +412,14 @@ RULES: list[Callable[[dt.datetime], list[Due]]] = [
 # --------------------------------------------------------------------------- the sweep
 
 
+def run(now: dt.datetime | None = None) -> int:
+    """What the scheduled task does: the sweep, then the release plans' bookkeeping."""
+    now = now or timezone.now()
+    handled = sweep(now)
+    record_prenotifications(now)
+    return handled
+
+
 def sweep(now: dt.datetime | None = None) -> int:
     """Find every due deadline and write its reminders; returns the deadlines handled."""
     now = now or timezone.now()
@@ -427,8 +435,38 @@ def sweep(now: dt.datetime | None = None) -> int:
     return handled
 
 
+def record_prenotifications(now: dt.datetime | None = None) -> int:
+    """Record on the release plan each pre-notification the sweep has sent.
+
+    Kept out of ``sweep()``: it is the disclosure app's state change (one locked,
+    logged transaction per pre-notification, ``record_pre_notification_sent``), and
+    it works from the database like the sweep, so a crash in between is caught up
+    by the next run.
+    """
+    try:
+        from disclosure.models.release import PreNotification
+        from disclosure.services import record_pre_notification_sent
+    except ImportError:  # pragma: no cover
+        return 0
+    from django.db.models import CharField, Value
+    from django.db.models.functions import Cast, Concat
+
+    now = now or timezone.now()
+    catch_up = dt.timedelta(days=conf.get("NOTIFY_CATCH_UP_DAYS"))
+    marked = DeadlineMark.objects.filter(
+        key="prenotification.due",
+        subject=Concat(Value("prenotification:"), Cast(OuterRef("pk"), CharField())),
+        due_at=OuterRef("notify_at"),
+    )
+    pending = PreNotification.objects.filter(
+        sent_at__isnull=True, notify_at__gt=now - catch_up, notify_at__lte=now
+    ).filter(Exists(marked))
+    return sum(
+        record_pre_notification_sent(pk) for pk in _limit(pending.values_list("pk", flat=True))
+    )
+
+
 def _write(due: list[Due], now: dt.datetime) -> int:
-    _record_prenotifications([d for d in due if d.kind == "prenotification.due"])
     marks = DeadlineMark.objects.bulk_create(
         [DeadlineMark(key=d.key, subject=d.subject, due_at=d.due_at, created_at=now) for d in due],
         ignore_conflicts=True,
@@ -446,18 +484,6 @@ def _write(due: list[Due], now: dt.datetime) -> int:
         )
     write(outgoing, now=now)
     return len(due)
-
-
-def _record_prenotifications(due: list[Due]) -> None:
-    """The release plan records each pre-notification as sent (by the system)."""
-    if not due:
-        return
-    try:
-        from disclosure.services import record_pre_notification_sent
-    except ImportError:  # pragma: no cover
-        return
-    for d in due:
-        record_pre_notification_sent(d.data["prenotification_id"])
 
 
 def _recipients(d: Due, aud: CaseAudience) -> tuple[set[int], set[int]]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 
 def sweep() -> int:
-    from disclosure.notifications.sweep import sweep as run
+    from disclosure.notifications.sweep import run
 
     return run()
 

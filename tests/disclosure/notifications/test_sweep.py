@@ -33,7 +33,7 @@ HOUR = dt.timedelta(hours=1)
 
 def sweep_at(moment: dt.datetime) -> int:
     with time_machine.travel(moment, tick=False):
-        return sweep.sweep()
+        return sweep.run()
 
 
 def kinds_for(user: Any) -> list[str]:

@@ -16,7 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--digest", action="store_true", help="Send the daily digests too.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        handled = sweep.sweep()
+        handled = sweep.run()
         sent = services.send_all_pending()
         self.stdout.write(f"{handled} deadline(s) handled, {sent} message(s) processed")
         if options["digest"]:
