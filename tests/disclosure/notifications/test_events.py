@@ -265,3 +265,24 @@ def test_text_passed_to_an_event_by_mistake_is_not_stored(case: Any, maintainer:
 
     (row,) = rows_for(maintainer, "case.state_changed", Channel.IN_APP)
     assert row.data == {"case_id": case.pk, "transition": "accept"}
+
+
+def test_breaking_an_embargo_through_the_disclosure_service_escalates_to_everyone_in_the_case(
+    partner_case: Any, coordinator: Any, maintainer: Any, partner: Any, outsider: Any
+) -> None:
+    from disclosure import services as disclosure_services
+    from disclosure.models import Embargo, EmbargoState
+
+    Embargo.objects.create(
+        case=partner_case, state=EmbargoState.ACTIVE, public_at=partner_case.created_at
+    )
+
+    disclosure_services.break_embargo(
+        partner_case, coordinator, kind=Embargo.BreakKind.LEAK, reason="Posted on a forum."
+    )
+
+    for user in (maintainer, partner):
+        broken = rows_for(user, "embargo.broken")
+        assert {n.channel for n in broken} == {Channel.IN_APP, Channel.EMAIL}
+        assert all(n.escalation for n in broken)
+    assert rows_for(outsider) == []

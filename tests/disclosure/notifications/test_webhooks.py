@@ -269,3 +269,28 @@ def test_a_disabled_webhook_can_be_enabled_again(
     subscription.refresh_from_db()
     assert subscription.is_active
     assert subscription.consecutive_failures == 0
+
+
+def test_a_published_advisory_names_its_public_identifier_in_the_webhook(
+    subscription: WebhookSubscription, receiver: Receiver, partner_case: Case, coordinator: Any
+) -> None:
+    from disclosure.models import Advisory, AdvisoryState
+
+    advisory = Advisory.objects.create(
+        case=partner_case,
+        identifier="AKRITES-2026-4242",
+        title="t",
+        summary="s",
+        author=coordinator,
+        state=AdvisoryState.PUBLISHED,
+        revision=1,
+        published_at=timezone.now(),
+    )
+
+    notif.record_event("advisory.published", case_id=partner_case.pk, advisory_id=advisory.pk)
+    notif.send_all_pending()
+
+    (request,) = receiver.requests
+    data = request["json"]["data"]
+    assert data["advisory_identifier"] == "AKRITES-2026-4242"
+    assert data["advisory_url"].endswith("/advisories/AKRITES-2026-4242/")
