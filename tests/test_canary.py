@@ -102,6 +102,10 @@ def seed_urls(scenario: Scenario, canary: Canary) -> list[str]:
     for path in lists:
         urls += [f"{path}?{urlencode({'q': word})}" for word in words]
         urls += [f"{path}?{urlencode(f)}" for f in filters]
+    # The API answers the same session: its searches and filters, in JSON.
+    for path in (reverse("api:case-list"), reverse("api:report-list")):
+        urls += [f"{path}?{urlencode({'search': word})}" for word in words]
+        urls += [f"{path}?{urlencode(f)}" for f in filters]
     return list(dict.fromkeys(urls))
 
 
