@@ -41,6 +41,7 @@ def advisory_panel(context: template.Context, case: Case, access: CaseAccess) ->
             "can_manage": can_manage,
             "pub": publication_for(advisory, preview=True) if advisory else None,
             "embargo_lifted": embargo_has_lifted(case),
+            "public_at": getattr(case.embargo_or_none, "public_at", None),
             "can_approve": can_manage and state == AdvisoryState.IN_REVIEW and not is_own,
             "needs_second": can_manage and state == AdvisoryState.IN_REVIEW and is_own,
             "revisions": list(advisory.revisions.all()) if advisory else [],
