@@ -13,7 +13,8 @@ from disclosure import api as disclosure_api
 
 CASE = r"cases/(?P<case_reference>[A-Za-z0-9]+-\d{4}-\d+)"
 
-router = DefaultRouter(trailing_slash=True)
+router = DefaultRouter(trailing_slash=True, use_regex_path=True)
+router.include_format_suffixes = False
 router.include_root_view = False
 router.register("organisations", cases_api.OrganisationViewSet, basename="organisation")
 router.register("reports", cases_api.ReportViewSet, basename="report")
@@ -28,9 +29,10 @@ app_name = "api"
 
 urlpatterns = [
     path("me/", cases_api.me, name="me"),
+    *disclosure_api.urlpatterns(CASE),
     path("", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     # Last: any other path under /api/v1/ is a JSON 404, never the HTML page.
-    re_path(r"^.*$", api_not_found, name="not_found"),
+    re_path(r"^[\s\S]*$", api_not_found, name="not_found"),
 ]

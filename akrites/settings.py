@@ -277,6 +277,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "cases.api_schema.AkritesAutoSchema",
+    # JSON only: the browsable API would be a second, unreviewed HTML surface.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "cases.api_common.SearchFilter",
@@ -325,7 +327,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {},
+    # Several models have a "state" or "status": name each choice set after its class.
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStateEnum": "cases.models.CaseState",
+        "ReportStatusEnum": "cases.models.ReportStatus",
+        "EmbargoStateEnum": "disclosure.models.embargo.EmbargoState",
+        "ProposalStateEnum": "disclosure.models.embargo.ProposalState",
+        "ReleaseStatusEnum": "disclosure.models.release.ReleaseStatus",
+        "DeploymentStatusEnum": "disclosure.models.release.DeploymentStatus",
+        "AdvisoryStateEnum": "disclosure.models.advisory.AdvisoryState",
+    },
 }
 
 # django-q2 on the project database (ORM broker). timeout < retry so a task that

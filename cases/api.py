@@ -360,6 +360,11 @@ class VulnerabilityViewSet(
         response["ETag"] = f'"{response.data["version"]}"'
         return response
 
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # Permission before validation: a 403 must not depend on what the body holds.
+        self.case_and_access("edit_vulnerability")
+        return super().create(request, *args, **kwargs)
+
     def perform_create(self, serializer: VulnerabilitySerializer) -> None:
         case, _ = self.case_and_access("edit_vulnerability")
         serializer.instance = self._save(case, serializer.validated_data, None)

@@ -1,12 +1,483 @@
 """REST API of the disclosure app: embargo, release plan, advisories, notifications and
-webhooks. Registered on the one router in ``akrites/api_urls.py``; the case comes from
-``cases.access``, every write calls the same ``disclosure`` service the web UI calls.
+webhooks. Registered on the one router in ``akrites/api_urls.py``. The case always
+comes from ``cases.access.get_case_for`` (404 invisible, 403 not allowed); every write
+calls the same ``disclosure`` service (or form) the web UI calls.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+import django_filters
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
+from rest_framework.views import APIView
+
+from cases import access
+from cases.access import CaseAccess
+from cases.api_common import IdempotentPostMixin, StableCursorPagination, UpdatedSinceFilter
+from cases.api_schema import IF_MATCH_PARAMETER
+from cases.models import Case
+from disclosure import services
+from disclosure.models import (
+    Advisory,
+    Embargo,
+    EmbargoClock,
+    EmbargoProposal,
+    PreNotification,
+    ProjectRelease,
+    ProposalResponse,
+    ReleasePlan,
+)
+from disclosure.notifications import services as notification_services
+from disclosure.notifications.forms import WebhookForm, manageable_organisations
+from disclosure.notifications.models import Notification, WebhookSubscription
+from disclosure.serializers import (
+    AdvisoryDraftSerializer,
+    DeploymentReportCreateSerializer,
+    DeploymentSerializer,
+    EmbargoSerializer,
+    MarkedReadSerializer,
+    NotificationSerializer,
+    ProjectReleaseSerializer,
+    ProjectReleaseUpdateSerializer,
+    ProposalCreateSerializer,
+    ProposalRespondSerializer,
+    ProposalSerializer,
+    PublicAdvisorySerializer,
+    ReleasePlanSerializer,
+    WebhookCreatedSerializer,
+    WebhookCreateSerializer,
+    WebhookSerializer,
+    empty_embargo,
+)
+
+
+def _fake(view: Any) -> bool:
+    return getattr(view, "swagger_fake_view", False)
+
+
+class CaseAPIView(IdempotentPostMixin, APIView):
+    """One resource inside one case, reached by the case reference."""
+
+    def case_and_access(self, action: str = "view_case") -> tuple[Case, CaseAccess]:
+        cached = getattr(self, "_case_access", None)
+        if cached is None:
+            cached = access.get_case_for(self.request.user, self.kwargs["case_reference"])
+            self._case_access = cached
+        case, case_access = cached
+        access.require(case_access, action)
+        return case, case_access
+
+
+def _expected_version(request: Request, body_version: int | None) -> int | None:
+    from cases.api import _expected_version as expected
+
+    return expected(request, body_version)
+
+
+# --------------------------------------------------------------------------- embargo
+
+
+def _embargo_data(case: Case) -> dict[str, Any]:
+    embargo = (
+        Embargo.objects.filter(case=case)
+        .prefetch_related(
+            Prefetch("clocks", queryset=EmbargoClock.objects.select_related("policy")),
+            Prefetch("proposals", queryset=EmbargoProposal.objects.select_related("proposer")),
+            Prefetch(
+                "proposals__responses",
+                queryset=ProposalResponse.objects.select_related(
+                    "participant__organisation", "participant__user"
+                ),
+            ),
+        )
+        .first()
+    )
+    return EmbargoSerializer(embargo).data if embargo is not None else empty_embargo()
+
+
+class EmbargoView(CaseAPIView):
+    @extend_schema(tags=["embargo"], summary="The embargo of a case", responses=EmbargoSerializer)
+    def get(self, request: Request, case_reference: str) -> Response:
+        case, _ = self.case_and_access()
+        return Response(_embargo_data(case))
+
+
+class ProposalCreateView(CaseAPIView):
+    @extend_schema(
+        tags=["embargo"],
+        summary="Propose a public date",
+        request=ProposalCreateSerializer,
+        responses={201: ProposalSerializer},
+    )
+    def post(self, request: Request, case_reference: str) -> Response:
+        case, _ = self.case_and_access("propose_embargo")
+        serializer = ProposalCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        proposal = services.propose_date(
+            case,
+            request.user,
+            public_at=serializer.validated_data["public_at"],
+            reason=serializer.validated_data["reason"],
+        )
+        return Response(ProposalSerializer(proposal).data, status=status.HTTP_201_CREATED)
+
+
+class ProposalRespondView(CaseAPIView):
+    @extend_schema(
+        tags=["embargo"],
+        summary="Agree or object to a proposed date",
+        request=ProposalRespondSerializer,
+        responses={200: ProposalSerializer},
+        parameters=[OpenApiParameter("proposal_id", int, OpenApiParameter.PATH)],
+    )
+    def post(self, request: Request, case_reference: str, proposal_id: int) -> Response:
+        case, _ = self.case_and_access("comment_case")
+        proposal = get_object_or_404(EmbargoProposal, pk=proposal_id, embargo__case=case)
+        serializer = ProposalRespondSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.respond_to_proposal(
+            proposal,
+            request.user,
+            stance=serializer.validated_data["stance"],
+            comment=serializer.validated_data["comment"],
+        )
+        proposal = EmbargoProposal.objects.prefetch_related(
+            Prefetch(
+                "responses",
+                queryset=ProposalResponse.objects.select_related(
+                    "participant__organisation", "participant__user"
+                ),
+            )
+        ).get(pk=proposal.pk)
+        return Response(ProposalSerializer(proposal).data)
+
+
+# --------------------------------------------------------------------------- release
+
+
+def _plan_response(case: Case) -> dict[str, Any]:
+    plan = (
+        ReleasePlan.objects.filter(case=case)
+        .prefetch_related(
+            Prefetch("project_releases", queryset=ProjectRelease.objects.select_related("project")),
+            Prefetch(
+                "pre_notifications", queryset=PreNotification.objects.select_related("organisation")
+            ),
+        )
+        .first()
+    )
+    deployments = services.deployment_overview(case, plan)
+    if plan is None:
+        return {
+            "target_at": None,
+            "fixed_at": None,
+            "released_at": None,
+            "projects": [],
+            "pre_notifications": [],
+            "deployments": DeploymentSerializer(deployments, many=True).data,
+            "updated_at": None,
+            "version": 0,
+        }
+    return ReleasePlanSerializer(plan, context={"deployments": deployments}).data
+
+
+class ReleaseView(CaseAPIView):
+    @extend_schema(
+        tags=["release"],
+        summary="The release plan: projects, pre-notifications, deployments",
+        responses=ReleasePlanSerializer,
+    )
+    def get(self, request: Request, case_reference: str) -> Response:
+        case, _ = self.case_and_access()
+        return Response(_plan_response(case))
+
+
+class ProjectReleaseView(CaseAPIView):
+    @extend_schema(
+        tags=["release"],
+        summary="Update my project's release (maintainers; coordinators any project)",
+        request=ProjectReleaseUpdateSerializer,
+        responses=ProjectReleaseSerializer,
+        parameters=[OpenApiParameter("release_id", int, OpenApiParameter.PATH), IF_MATCH_PARAMETER],
+    )
+    def patch(self, request: Request, case_reference: str, release_id: int) -> Response:
+        case, _ = self.case_and_access("update_release")
+        release = get_object_or_404(
+            ProjectRelease.objects.select_related("project", "plan__case"),
+            pk=release_id,
+            plan__case=case,
+        )
+        serializer = ProjectReleaseUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        expected = _expected_version(request, data.get("version"))
+        if expected is None:
+            from cases.api_common import StaleVersion
+
+            raise StaleVersion("Send the version you edited (If-Match or `version`).")
+        updated = services.update_project_release(
+            release,
+            request.user,
+            fixed_version=data.get("fixed_version", release.fixed_version),
+            fix_url=data.get("fix_url", release.fix_url),
+            status=data.get("status", release.status),
+            expected_version=expected,
+        )
+        updated = ProjectRelease.objects.select_related("project").get(pk=updated.pk)
+        response = Response(ProjectReleaseSerializer(updated).data)
+        response["ETag"] = f'"{updated.version}"'
+        return response
+
+
+class DeploymentView(CaseAPIView):
+    @extend_schema(
+        tags=["release"],
+        summary="Report my organisation's deployment status (partners, downstream)",
+        request=DeploymentReportCreateSerializer,
+        responses={200: DeploymentSerializer},
+    )
+    def post(self, request: Request, case_reference: str) -> Response:
+        case, case_access = self.case_and_access("report_deployment")
+        serializer = DeploymentReportCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        allowed = services.reporting_organisations(case, case_access)
+        if data.get("organisation"):
+            organisation = allowed.filter(slug=data["organisation"]).first()
+        else:
+            choices = list(allowed[:2])
+            organisation = choices[0] if len(choices) == 1 else None
+        if organisation is None:
+            from rest_framework.exceptions import ValidationError
+
+            raise ValidationError(
+                {"organisation": ["Name one of your organisations taking part in this case."]}
+            )
+        services.report_deployment(
+            case, request.user, organisation=organisation, status=data["status"], note=data["note"]
+        )
+        row = next(
+            r for r in services.deployment_overview(case) if r.organisation.pk == organisation.pk
+        )
+        return Response(DeploymentSerializer(row).data)
+
+
+class PreNotificationAcknowledgeView(CaseAPIView):
+    @extend_schema(
+        tags=["release"],
+        summary="Acknowledge my organisation's pre-notification",
+        request=None,
+        responses={200: ReleasePlanSerializer},
+        parameters=[OpenApiParameter("pre_notification_id", int, OpenApiParameter.PATH)],
+    )
+    def post(self, request: Request, case_reference: str, pre_notification_id: int) -> Response:
+        case, _ = self.case_and_access()
+        pn = get_object_or_404(PreNotification, pk=pre_notification_id, plan__case=case)
+        services.acknowledge_pre_notification(pn, request.user)
+        return Response(_plan_response(case))
+
+
+# --------------------------------------------------------------------------- advisories
+
+
+class CaseAdvisoryView(CaseAPIView):
+    @extend_schema(
+        tags=["advisories"],
+        summary="The advisory draft of a case (pre-notified participants, under embargo)",
+        responses=AdvisoryDraftSerializer,
+    )
+    def get(self, request: Request, case_reference: str) -> Response:
+        case, _ = self.case_and_access("view_advisory_draft")
+        advisory = get_object_or_404(Advisory, case=case)
+        return Response(AdvisoryDraftSerializer(advisory).data)
+
+
+class PublishedAdvisoryPagination(StableCursorPagination):
+    ordering = ("-published_at", "-id")
+
+
+@extend_schema_view(
+    list=extend_schema(tags=["advisories"], summary="Published advisories (anonymous)"),
+    retrieve=extend_schema(tags=["advisories"], summary="One published advisory (anonymous)"),
+)
+class PublicAdvisoryViewSet(viewsets.ReadOnlyModelViewSet):
+    """Published advisories only; a draft does not exist here, for anyone."""
+
+    permission_classes = [AllowAny]
+    serializer_class = PublicAdvisorySerializer
+    pagination_class = PublishedAdvisoryPagination
+    lookup_field = "identifier"
+    lookup_value_regex = r"[A-Za-z0-9-]+"
+    filterset_fields: list[str] = []
+    search_fields = ["identifier"]
+    ordering_fields = ["published_at"]
+
+    def get_queryset(self) -> QuerySet:
+        return Advisory.objects.published().prefetch_related("revisions")
+
+
+# --------------------------------------------------------------------------- notifications
+
+
+class NotificationFilter(django_filters.FilterSet):
+    updated_since = UpdatedSinceFilter("created_at")
+    unread = django_filters.BooleanFilter(
+        field_name="read_at", lookup_expr="isnull", help_text="Only unread ones."
+    )
+
+    class Meta:
+        model = Notification
+        fields = ["updated_since", "unread"]
+
+
+class NotificationPagination(StableCursorPagination):
+    ordering = ("-created_at", "-id")
+
+
+@extend_schema_view(
+    list=extend_schema(tags=["notifications"], summary="My notifications"),
+    read=extend_schema(
+        tags=["notifications"],
+        summary="Mark one notification read",
+        request=None,
+        responses=MarkedReadSerializer,
+    ),
+    read_all=extend_schema(
+        tags=["notifications"],
+        summary="Mark all my notifications read",
+        request=None,
+        responses=MarkedReadSerializer,
+    ),
+)
+class NotificationViewSet(IdempotentPostMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = NotificationSerializer
+    pagination_class = NotificationPagination
+    filterset_class = NotificationFilter
+    search_fields: list[str] = []
+    ordering_fields = ["created_at"]
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self) -> QuerySet:
+        if _fake(self):
+            return Notification.objects.none()
+        # Only cases the user can still see (the notification centre's own rule).
+        return Notification.objects.centre_for(self.request.user).select_related("case")
+
+    @action(detail=True, methods=["post"])
+    def read(self, request: Request, pk: str) -> Response:
+        get_object_or_404(self.get_queryset(), pk=pk)
+        return Response({"marked": notification_services.mark_read(request.user, int(pk))})
+
+    @action(detail=False, methods=["post"], url_path="read-all")
+    def read_all(self, request: Request) -> Response:
+        return Response({"marked": notification_services.mark_all_read(request.user)})
+
+
+# --------------------------------------------------------------------------- webhooks
+
+
+@extend_schema_view(
+    list=extend_schema(tags=["webhooks"], summary="Webhook subscriptions of my organisations"),
+    retrieve=extend_schema(tags=["webhooks"], summary="One webhook subscription"),
+    create=extend_schema(
+        tags=["webhooks"],
+        summary="Subscribe my organisation to events",
+        request=WebhookCreateSerializer,
+        responses={201: WebhookCreatedSerializer},
+    ),
+    destroy=extend_schema(tags=["webhooks"], summary="Delete a subscription"),
+)
+class WebhookViewSet(
+    IdempotentPostMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = WebhookSerializer
+    pagination_class = None
+    filter_backends: list = []
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self) -> QuerySet:
+        if _fake(self):
+            return WebhookSubscription.objects.none()
+        return WebhookSubscription.objects.filter(
+            organisation__in=manageable_organisations(self.request.user)
+        ).select_related("organisation")
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = WebhookCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        orgs = manageable_organisations(request.user)
+        organisation = orgs.filter(slug=data["organisation"]).first()
+        # The web form validates the target URL (no private addresses) and event kinds.
+        form = WebhookForm(
+            {
+                "organisation": organisation.pk if organisation else "",
+                "url": data["url"],
+                "description": data.get("description", ""),
+                "event_types": data.get("event_types", []),
+            },
+            organisations=orgs,
+        )
+        if not form.is_valid():
+            from rest_framework.exceptions import ValidationError
+
+            raise ValidationError({k: list(v) for k, v in form.errors.items()})
+        subscription = form.save(commit=False)
+        subscription.created_by = request.user
+        subscription.save()
+        return Response(WebhookCreatedSerializer(subscription).data, status=status.HTTP_201_CREATED)
+
+
+# --------------------------------------------------------------------------- wiring
 
 
 def register(router: DefaultRouter, case_prefix: str) -> None:
-    """Add the disclosure resources to the API router."""
+    """Add the disclosure viewsets to the API router."""
+    router.register("advisories", PublicAdvisoryViewSet, basename="advisory")
+    router.register("notifications", NotificationViewSet, basename="notification")
+    router.register("webhooks", WebhookViewSet, basename="webhook")
+
+
+def urlpatterns(case_prefix: str) -> list:
+    """The case-level disclosure resources (single objects, not collections)."""
+    from django.urls import re_path
+
+    case = f"^{case_prefix}"
+    return [
+        re_path(rf"{case}/embargo/$", EmbargoView.as_view(), name="embargo"),
+        re_path(
+            rf"{case}/embargo/proposals/$", ProposalCreateView.as_view(), name="embargo-proposals"
+        ),
+        re_path(
+            rf"{case}/embargo/proposals/(?P<proposal_id>\d+)/respond/$",
+            ProposalRespondView.as_view(),
+            name="embargo-respond",
+        ),
+        re_path(rf"{case}/release/$", ReleaseView.as_view(), name="release"),
+        re_path(
+            rf"{case}/release/projects/(?P<release_id>\d+)/$",
+            ProjectReleaseView.as_view(),
+            name="release-project",
+        ),
+        re_path(rf"{case}/release/deployment/$", DeploymentView.as_view(), name="deployment"),
+        re_path(
+            rf"{case}/release/pre-notifications/(?P<pre_notification_id>\d+)/acknowledge/$",
+            PreNotificationAcknowledgeView.as_view(),
+            name="pre-notification-acknowledge",
+        ),
+        re_path(rf"{case}/advisory/$", CaseAdvisoryView.as_view(), name="case-advisory"),
+    ]

@@ -96,6 +96,20 @@ def with_(expected: dict[str, Any], **overrides: Any) -> dict[str, Any]:
     return {**expected, **overrides}
 
 
+UNAUTHENTICATED = 401  # the API's answer to a call without credentials
+API_CASE = {"case_reference": "case.reference"}
+
+
+def api_everyone(status: Any) -> dict[str, Any]:
+    """An API endpoint for every signed-in persona; anonymous is 401."""
+    return everyone(status, anonymous=UNAUTHENTICATED)
+
+
+def api_on_case(ok: Any, allowed: tuple[str, ...] = IN_CASE) -> dict[str, Any]:
+    """``on_case`` for the API: anonymous is 401, not a sign-in redirect."""
+    return with_(on_case(ok, allowed), anonymous=UNAUTHENTICATED)
+
+
 CASE = {"reference": "case.reference"}
 ADVISORY = {"identifier": "extra.advisory.identifier"}
 COORDINATOR = ("coordinator",)
@@ -374,5 +388,85 @@ PERMISSIONS: dict[str, dict[str, Any]] = {
     "notifications:webhook_delete": {
         "kwargs": {"pk": notif.partner_webhook},
         "POST": with_(everyone(NOT_FOUND), partner_in_case=REDIRECT),
+    },
+    # ----------------------------------------------------------- REST API (/api/v1/)
+    # The same rules in JSON: anonymous gets 401 (not a sign-in redirect) except on the
+    # public endpoints; an invisible case or object is 404; visible but not allowed, 403.
+    # An empty POST is refused with field errors (400) once access is granted.
+    "api:schema": {"GET": public(OK)},
+    "api:docs": {"GET": public(OK)},
+    "api:not_found": {"GET": public(NOT_FOUND), "POST": public(NOT_FOUND)},
+    "api:me": {"GET": api_everyone(OK)},
+    "api:organisation-list": {"GET": api_everyone(OK)},
+    "api:organisation-detail": {
+        "kwargs": {"slug": "participant.organisation.slug"},
+        "GET": with_(api_everyone(NOT_FOUND), partner_in_case=OK),
+    },
+    "api:report-list": {"GET": api_everyone(OK), "POST": api_everyone(REFUSED)},
+    "api:report-detail": {
+        "kwargs": {"pk": "report.pk"},
+        "GET": with_(api_everyone(NOT_FOUND), reporter=OK, coordinator=OK),
+    },
+    "api:case-list": {"GET": api_everyone(OK)},
+    "api:case-detail": {"kwargs": API_CASE, "GET": api_on_case(OK)},
+    "api:participant-list": {"kwargs": API_CASE, "GET": api_on_case(OK)},
+    "api:vulnerability-list": {
+        "kwargs": API_CASE,
+        "GET": api_on_case(OK),
+        "POST": api_on_case(REFUSED, ("maintainer", "coordinator")),
+    },
+    "api:vulnerability-detail": {
+        "kwargs": {**API_CASE, "pk": "vulnerability.pk"},
+        "GET": api_on_case(OK),
+    },
+    "api:comment-list": {
+        "kwargs": API_CASE,
+        "GET": api_on_case(OK),
+        "POST": api_on_case(REFUSED),
+    },
+    "api:embargo": {"kwargs": API_CASE, "GET": api_on_case(OK)},
+    "api:embargo-proposals": {
+        "kwargs": API_CASE,
+        "POST": api_on_case(REFUSED, ("maintainer", "coordinator")),
+    },
+    "api:embargo-respond": {
+        "kwargs": {**API_CASE, "proposal_id": "proposal.pk"},
+        "POST": api_on_case(REFUSED),
+    },
+    "api:release": {"kwargs": API_CASE, "GET": api_on_case(OK)},
+    # PATCH only: the table's methods answer 405 before any lookup (nothing revealed).
+    "api:release-project": {
+        "kwargs": {**API_CASE, "release_id": lambda s: disc.scenario_project_release(s).pk},
+        "POST": api_everyone(405),
+    },
+    "api:deployment": {
+        "kwargs": API_CASE,
+        "POST": api_on_case(REFUSED, ("partner_in_case", "coordinator")),
+    },
+    # Only the pre-notified organisation acknowledges (the partner in the case).
+    "api:pre-notification-acknowledge": {
+        "kwargs": {
+            **API_CASE,
+            "pre_notification_id": lambda s: disc.scenario_pre_notification(s).pk,
+        },
+        "POST": api_on_case(OK, ("partner_in_case",)),
+    },
+    "api:case-advisory": {
+        "kwargs": API_CASE,
+        "GET": api_on_case(OK, ("partner_in_case", "maintainer", "coordinator")),
+    },
+    # The scenario's advisory is an embargoed draft: it does not exist publicly.
+    "api:advisory-list": {"GET": public(OK)},
+    "api:advisory-detail": {"kwargs": ADVISORY, "GET": public(NOT_FOUND)},
+    "api:notification-list": {"GET": api_everyone(OK)},
+    "api:notification-read": {
+        "kwargs": {"pk": notif.maintainer_notification},
+        "POST": with_(api_everyone(NOT_FOUND), maintainer=OK),
+    },
+    "api:notification-read-all": {"POST": api_everyone(OK)},
+    "api:webhook-list": {"GET": api_everyone(OK), "POST": api_everyone(REFUSED)},
+    "api:webhook-detail": {
+        "kwargs": {"pk": notif.partner_webhook},
+        "GET": with_(api_everyone(NOT_FOUND), partner_in_case=OK),
     },
 }

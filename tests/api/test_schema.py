@@ -7,11 +7,13 @@ response must match its documented status code, content type and body schema.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
 from django.core.management import call_command
+from django.db import transaction
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
@@ -22,8 +24,11 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from akrites.wsgi import application
+from cases import services
 from cases.api_common import IDEMPOTENCY_HEADER
+from cases.models import Organisation
 from cases.tokens import create_token
+from tests.factories import make_case, make_organisation, make_project, make_user
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -75,6 +80,39 @@ schema = schemathesis.openapi.from_wsgi(
 )
 
 
+@pytest.fixture(scope="module")
+def world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[dict[str, Any]]:
+    """Personas, their tokens and a case, built once for the module inside a transaction
+    rolled back at its end; each test runs in its own savepoint on top of it."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        sirt = make_organisation(Organisation.Kind.SIRT, name="Schema SIRT")
+        maintainers = make_organisation(Organisation.Kind.MAINTAINER, name="Schema maintainers")
+        partners = make_organisation(Organisation.Kind.PARTNER, name="Schema partner")
+        users = {
+            "coordinator": make_user("s_coord", organisation=sirt),
+            "maintainer": make_user("s_maint", organisation=maintainers),
+            "partner": make_user("s_partner", organisation=partners),
+            "outsider": make_user("s_outsider"),
+            "reporter": make_user("s_reporter"),
+        }
+        case = make_case(
+            users["coordinator"],
+            project=make_project(maintainers, name="schemalib"),
+            maintainers=maintainers,
+            reporter=users["reporter"],
+        )
+        services.add_participant(
+            case, users["coordinator"], organisation=partners, role="partner", notify=False
+        )
+        headers = {
+            name: {"Authorization": f"Token {create_token(u, name='schemathesis', days=1)[1]}"}
+            for name, u in users.items()
+        }
+        headers["anonymous"] = {}
+        yield {"case": case, "vulnerability": case.vulnerabilities.first(), "headers": headers}
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
 def keep_test_connection() -> Any:
     """The WSGI handler closes database connections after each request; inside a test
@@ -89,21 +127,6 @@ def keep_test_connection() -> Any:
     request_finished.connect(close_old_connections)
 
 
-@pytest.fixture
-def persona_headers(request: pytest.FixtureRequest, partner_case: Any) -> Any:
-    secrets: dict[str, str] = {}
-
-    def headers(name: str) -> dict[str, str]:
-        user = request.getfixturevalue(name)
-        if not getattr(user, "is_authenticated", False):
-            return {}
-        if name not in secrets:
-            secrets[name] = create_token(user, name="schemathesis", days=1)[1]
-        return {"Authorization": f"Token {secrets[name]}"}
-
-    return headers
-
-
 @pytest.mark.parametrize("persona", PERSONAS)
 @schema.parametrize()
 @settings(
@@ -113,14 +136,14 @@ def persona_headers(request: pytest.FixtureRequest, partner_case: Any) -> Any:
     suppress_health_check=list(HealthCheck),
 )
 def test_the_api_keeps_to_its_schema_for_every_persona(
-    case: Any, persona: str, persona_headers: Any, partner_case: Any, keep_test_connection: Any
+    case: Any, persona: str, world: dict[str, Any], db: Any, keep_test_connection: Any
 ) -> None:
     if "case_reference" in (case.path_parameters or {}):
         # Random references only ever meet a 404; use a real case so the body is checked.
-        case.path_parameters["case_reference"] = partner_case.reference
+        case.path_parameters["case_reference"] = world["case"].reference
     if case.path_parameters and "id" in case.path_parameters and "vulnerabilities" in case.path:
-        case.path_parameters["id"] = partner_case.vulnerabilities.first().pk
-    headers = persona_headers(persona)
+        case.path_parameters["id"] = world["vulnerability"].pk
+    headers = dict(world["headers"][persona])
     if case.headers and IDEMPOTENCY_HEADER in case.headers:
         headers[IDEMPOTENCY_HEADER] = str(case.headers[IDEMPOTENCY_HEADER])[:200]
     case.call_and_validate(

@@ -1,0 +1,354 @@
+"""API representations of embargoes, release plans, advisories, notifications and
+webhooks. Shapes and validation only: the views call ``disclosure.services``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from disclosure.models import (
+    Advisory,
+    EmbargoClock,
+    EmbargoProposal,
+    PreNotification,
+    ProjectRelease,
+    ProposalResponse,
+    ReleasePlan,
+)
+from disclosure.models.embargo import Embargo, EmbargoState
+from disclosure.models.release import DeploymentStatus, ReleaseStatus
+from disclosure.notifications.models import Notification, WebhookSubscription
+
+
+def _name(user: Any) -> str:
+    return (user.get_full_name() or user.get_username()) if user else ""
+
+
+# --------------------------------------------------------------------------- embargo
+
+
+class EmbargoClockSerializer(serializers.ModelSerializer):
+    policy = serializers.CharField(source="policy.code")
+    policy_name = serializers.CharField(source="policy.name")
+    running = serializers.BooleanField(source="is_running")
+
+    class Meta:
+        model = EmbargoClock
+        fields = [
+            "policy",
+            "policy_name",
+            "started_at",
+            "started_by",
+            "deadline",
+            "latest",
+            "running",
+        ]
+
+
+class ProposalResponseSerializer(serializers.ModelSerializer):
+    participant = serializers.CharField(source="participant.display_name")
+
+    class Meta:
+        model = ProposalResponse
+        fields = ["participant", "stance", "comment", "updated_at"]
+
+
+class ProposalSerializer(serializers.ModelSerializer):
+    proposer = serializers.SerializerMethodField()
+    responses = ProposalResponseSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = EmbargoProposal
+        fields = [
+            "id",
+            "public_at",
+            "reason",
+            "proposer",
+            "state",
+            "created_at",
+            "decided_at",
+            "decision_reason",
+            "responses",
+        ]
+
+    def get_proposer(self, proposal: EmbargoProposal) -> str:
+        return _name(proposal.proposer)
+
+
+class EmbargoSerializer(serializers.ModelSerializer):
+    clocks = EmbargoClockSerializer(many=True, read_only=True)
+    updated_at = serializers.DateTimeField(allow_null=True, help_text="Null: no embargo yet.")
+    proposals = ProposalSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Embargo
+        fields = [
+            "state",
+            "public_at",
+            "agreed_at",
+            "lifted_at",
+            "broken_at",
+            "break_kind",
+            "break_reason",
+            "clocks",
+            "proposals",
+            "updated_at",
+        ]
+
+
+def empty_embargo() -> dict[str, Any]:
+    """A case without an embargo row yet reads as state ``none``."""
+    return {
+        "state": EmbargoState.NONE,
+        "public_at": None,
+        "agreed_at": None,
+        "lifted_at": None,
+        "broken_at": None,
+        "break_kind": "",
+        "break_reason": "",
+        "clocks": [],
+        "proposals": [],
+        "updated_at": None,
+    }
+
+
+class ProposalCreateSerializer(serializers.Serializer):
+    public_at = serializers.DateTimeField(help_text="The proposed public date (ISO 8601).")
+    reason = serializers.CharField()
+
+
+class ProposalRespondSerializer(serializers.Serializer):
+    stance = serializers.ChoiceField(choices=ProposalResponse.Stance.choices)
+    comment = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="Required when objecting."
+    )
+
+
+# --------------------------------------------------------------------------- release
+
+
+class ProjectReleaseSerializer(serializers.ModelSerializer):
+    project = serializers.CharField(source="project.slug")
+    project_name = serializers.CharField(source="project.name")
+
+    class Meta:
+        model = ProjectRelease
+        fields = [
+            "id",
+            "project",
+            "project_name",
+            "fixed_version",
+            "fix_url",
+            "status",
+            "ready_at",
+            "released_at",
+            "updated_at",
+            "version",
+        ]
+
+
+class ProjectReleaseUpdateSerializer(serializers.Serializer):
+    fixed_version = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    fix_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    status = serializers.ChoiceField(choices=ReleaseStatus.choices, required=False)
+    version = serializers.IntegerField(
+        required=False, help_text="The version you read (or send If-Match); stale: 409."
+    )
+
+
+class PreNotificationSerializer(serializers.ModelSerializer):
+    organisation = serializers.CharField(source="organisation.slug")
+    organisation_name = serializers.CharField(source="organisation.name")
+
+    class Meta:
+        model = PreNotification
+        fields = [
+            "id",
+            "organisation",
+            "organisation_name",
+            "notify_at",
+            "sent_at",
+            "acknowledged_at",
+        ]
+
+
+class DeploymentSerializer(serializers.Serializer):
+    organisation = serializers.CharField(source="organisation.slug")
+    organisation_name = serializers.CharField(source="organisation.name")
+    status = serializers.ChoiceField(choices=DeploymentStatus.choices)
+    reported_at = serializers.DateTimeField(allow_null=True)
+    deployed_at = serializers.DateTimeField(allow_null=True)
+
+
+class ReleasePlanSerializer(serializers.ModelSerializer):
+    projects = ProjectReleaseSerializer(source="project_releases", many=True, read_only=True)
+    pre_notifications = PreNotificationSerializer(many=True, read_only=True)
+    deployments = serializers.SerializerMethodField()
+    updated_at = serializers.DateTimeField(allow_null=True, help_text="Null: no plan yet.")
+    version = serializers.IntegerField(help_text="0 while there is no plan yet.")
+
+    class Meta:
+        model = ReleasePlan
+        fields = [
+            "target_at",
+            "fixed_at",
+            "released_at",
+            "projects",
+            "pre_notifications",
+            "deployments",
+            "updated_at",
+            "version",
+        ]
+
+    @extend_schema_field(DeploymentSerializer(many=True))
+    def get_deployments(self, plan: ReleasePlan) -> list[dict]:
+        return DeploymentSerializer(self.context["deployments"], many=True).data
+
+
+class DeploymentReportCreateSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=DeploymentStatus.choices)
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    organisation = serializers.SlugField(
+        required=False,
+        allow_blank=True,
+        help_text="Your organisation's slug; optional when you report for only one.",
+    )
+
+
+# --------------------------------------------------------------------------- advisories
+
+
+class AdvisoryLinksSerializer(serializers.Serializer):
+    html = serializers.CharField()
+    csaf = serializers.CharField()
+    osv = serializers.ListField(child=serializers.CharField())
+    cve = serializers.ListField(child=serializers.CharField())
+
+
+class PublicAdvisorySerializer(serializers.ModelSerializer):
+    """Only the frozen content of the latest published revision, never the working copy."""
+
+    title = serializers.SerializerMethodField()
+    summary = serializers.SerializerMethodField()
+    cve_ids = serializers.SerializerMethodField()
+    links = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Advisory
+        fields = ["identifier", "title", "summary", "published_at", "revision", "cve_ids", "links"]
+
+    def _content(self, advisory: Advisory) -> dict[str, Any]:
+        revision = advisory.current_revision
+        return revision.content if revision is not None else {}
+
+    def get_title(self, advisory: Advisory) -> str:
+        return str(self._content(advisory).get("title", ""))
+
+    def get_summary(self, advisory: Advisory) -> str:
+        return str(self._content(advisory).get("summary", ""))
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_cve_ids(self, advisory: Advisory) -> list[str]:
+        vulns = self._content(advisory).get("vulnerabilities", [])
+        return [v["cve_id"] for v in vulns if v.get("cve_id")]
+
+    @extend_schema_field(AdvisoryLinksSerializer)
+    def get_links(self, advisory: Advisory) -> dict[str, Any]:
+        request = self.context["request"]
+        vulns = self._content(advisory).get("vulnerabilities", [])
+
+        def url(name: str, *args: Any) -> str:
+            return request.build_absolute_uri(reverse(name, args=args))
+
+        return {
+            "html": url("advisories:detail", advisory.identifier),
+            "csaf": url("advisories:csaf", advisory.identifier),
+            "osv": [url("advisories:osv", v["osv_id"]) for v in vulns if v.get("osv_id")],
+            "cve": [url("advisories:cve", v["cve_id"]) for v in vulns if v.get("cve_id")],
+        }
+
+
+class AdvisoryDraftSerializer(serializers.ModelSerializer):
+    """The working copy, for participants with ``view_advisory_draft`` (embargoed)."""
+
+    class Meta:
+        model = Advisory
+        fields = [
+            "identifier",
+            "state",
+            "title",
+            "summary",
+            "details",
+            "workarounds",
+            "references",
+            "scheduled_at",
+            "published_at",
+            "revision",
+            "updated_at",
+            "version",
+        ]
+
+
+# --------------------------------------------------------------------------- notifications
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    label = serializers.CharField(read_only=True)
+    case = serializers.SerializerMethodField()
+    link = serializers.CharField(source="absolute_link", read_only=True)
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "label", "case", "link", "created_at", "read_at"]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_case(self, notification: Notification) -> str | None:
+        return notification.case.reference if notification.case_id else None
+
+
+class MarkedReadSerializer(serializers.Serializer):
+    marked = serializers.IntegerField(help_text="How many notifications were marked read.")
+
+
+class WebhookSerializer(serializers.ModelSerializer):
+    organisation = serializers.CharField(source="organisation.slug", read_only=True)
+
+    class Meta:
+        model = WebhookSubscription
+        fields = [
+            "id",
+            "organisation",
+            "url",
+            "event_types",
+            "description",
+            "is_active",
+            "disabled_at",
+            "disabled_reason",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class WebhookCreatedSerializer(WebhookSerializer):
+    secret = serializers.CharField(
+        read_only=True, help_text="Shown once: verify the webhook-signature header with it."
+    )
+
+    class Meta(WebhookSerializer.Meta):
+        fields = [*WebhookSerializer.Meta.fields, "secret"]
+        read_only_fields = fields
+
+
+class WebhookCreateSerializer(serializers.Serializer):
+    organisation = serializers.SlugField(help_text="Slug of one of your organisations.")
+    url = serializers.URLField(max_length=500)
+    event_types = serializers.ListField(
+        child=serializers.CharField(max_length=60),
+        required=False,
+        default=list,
+        help_text="Event kinds to receive; empty for all.",
+    )
+    description = serializers.CharField(max_length=200, required=False, allow_blank=True)
