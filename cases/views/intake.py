@@ -72,11 +72,8 @@ def token_create(request: HttpRequest) -> HttpResponse:
             add_service_errors(form, exc)
         else:
             # The secret is in this one response only; knox keeps just its hash.
-            response = render(
-                request, "cases/token_created.html", {"token": token, "secret": secret}
-            )
-            response["Cache-Control"] = "no-store"
-            return response
+            # never_cache keeps it out of every cache (Cache-Control: no-store).
+            return render(request, "cases/token_created.html", {"token": token, "secret": secret})
     messages.error(
         request,
         "The token was not created: "
