@@ -124,6 +124,77 @@ def _fastparse(coordinator: Any, maintainer: Any) -> None:
         )
 
 
+HISTORIC_TITLE = "Out-of-bounds read in fastparse number parser"
+
+
+def _historic() -> None:
+    """A case from two months ago, released and deployed: data for the metrics page.
+
+    Services stamp "now"; the measured timestamps are then moved back (the timeline
+    keeps the time it was written, as in the cases demo).
+    """
+    from cases import services as case_services
+    from cases.demo import cast
+
+    if Case.objects.filter(title=HISTORIC_TITLE).exists():
+        return
+    c = cast()
+    coordinator = c["coordinator"]
+    report, _ = case_services.submit_report(
+        reporter=c["researcher"],
+        title="Out-of-bounds read when parsing long exponents",
+        description="`fastparse.parseNumber('1e' + '9' * 5000)` reads past the digit buffer.",
+        purl="pkg:npm/fastparse@2.1.0",
+        vers="vers:npm/<2.2.0",
+        cwe="CWE-125",
+        cvss_vector="CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:L/I:N/A:L",
+    )
+    case = case_services.open_case_from_report(
+        report, coordinator, title=HISTORIC_TITLE, projects=[c.fastparse]
+    )
+    for org, role in (
+        (c.fastparse_team, "maintainer"),
+        (c.partner_org, "partner"),
+        (c.downstream_org, "downstream"),
+    ):
+        case_services.add_participant(case, coordinator, organisation=org, role=role, notify=False)
+    plan = services.save_release_plan(
+        case, coordinator, target_at=timezone.now(), expected_version=None
+    )
+    release = ProjectRelease.objects.get(plan=plan)
+    services.update_project_release(
+        release,
+        c["maintainer2"],
+        fixed_version="2.2.0",
+        fix_url="https://github.com/example/fastparse/commit/9b1c0de",
+        status=ReleaseStatus.RELEASED,
+        expected_version=None,
+    )
+    for org in (c.partner_org, c.downstream_org):
+        services.report_deployment(case, coordinator, organisation=org, status="deployed")
+    case = case.transition("accept", coordinator).transition("start", coordinator)
+    case = case.transition("mark_fix_ready", coordinator).transition("release", coordinator)
+    case.transition("close", coordinator)
+
+    opened = _noon(timezone.now() - dt.timedelta(days=62))
+    Case.objects.filter(pk=case.pk).update(created_at=opened, updated_at=opened)
+    Report.objects.filter(pk=report.pk).update(received_at=opened, updated_at=opened)
+    case.participants.update(invited_at=opened + dt.timedelta(hours=2))
+    case.participants.filter(role="maintainer").update(
+        acknowledged_at=opened + dt.timedelta(days=1, hours=5)
+    )
+    fixed, released = opened + dt.timedelta(days=19), opened + dt.timedelta(days=26)
+    ProjectRelease.objects.filter(pk=release.pk).update(ready_at=fixed, released_at=released)
+    ReleasePlan.objects.filter(pk=plan.pk).update(
+        target_at=released, fixed_at=fixed, released_at=released
+    )
+    for org, days in ((c.partner_org, 3), (c.downstream_org, 9)):
+        moment = released + dt.timedelta(days=days)
+        case.deployment_reports.filter(organisation=org).update(
+            reported_at=moment, deployed_at=moment
+        )
+
+
 def seed() -> None:
     coordinator = _user("coordinator")
     if coordinator is None:
@@ -132,3 +203,5 @@ def seed() -> None:
         _libexample(coordinator, _user("maintainer") or coordinator)
     with transaction.atomic():
         _fastparse(coordinator, _user("maintainer2") or coordinator)
+    with transaction.atomic():
+        _historic()
