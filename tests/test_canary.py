@@ -33,7 +33,7 @@ from tests.permission_table import PERMISSIONS
 from tests.scenario import Scenario, World, add_embargoed_case, make_world, url_for
 
 OUTSIDE_PERSONAS = ("anonymous", "outsider", "other_maintainer", "partner")
-MAX_PAGES = 120  # per persona; the crawl stops there (a bound, not a target)
+MAX_FOLLOWED = 80  # links followed beyond the seeds, per persona (a bound, not a target)
 
 # Links the crawl never follows: static files, the admin (staff only; has its own
 # test), and sign-out (which would end the crawl's session).
@@ -85,27 +85,33 @@ def seed_urls(scenario: Scenario, canary: Canary) -> list[str]:
     for name, entry in PERMISSIONS.items():
         if "GET" in entry and name not in NOT_CRAWLED:
             urls.append(url_for(name, entry, scenario))
-    words = [canary.search_word, scenario.case.reference, "libexample", "overflow"]
-    filters = [
-        {"state": "open"},
-        {"state": scenario.case.state},
-        {"severity": scenario.case.severity},
-        {"project": scenario.world.project.pk},
-        {"sort": "-severity"},
-        {"page": 2},
-        {"status": "all"},
-        {"status": "new"},
-    ]
-    lists = [reverse("cases:case_list"), reverse("cases:report_list"), reverse("cases:home")]
-    # The public advisory list searches published text only; the draft must not match.
-    lists.append(reverse("advisories:list"))
-    for path in lists:
-        urls += [f"{path}?{urlencode({'q': word})}" for word in words]
-        urls += [f"{path}?{urlencode(f)}" for f in filters]
-    # The API answers the same session: its searches and filters, in JSON.
-    for path in (reverse("api:case-list"), reverse("api:report-list")):
-        urls += [f"{path}?{urlencode({'search': word})}" for word in words]
-        urls += [f"{path}?{urlencode(f)}" for f in filters]
+    case = scenario.case
+    words = [canary.search_word, case.reference, "libexample", "overflow"]
+    # Each list with the parameters it reads: searches for the token (and words of
+    # the case), every filter the case matches, sorting and a second page.
+    lists = {
+        reverse("cases:case_list"): [
+            *({"q": word} for word in words),
+            {"state": "open"},
+            {"state": case.state},
+            {"severity": case.severity},
+            {"project": scenario.world.project.pk},
+            {"sort": "-severity"},
+            {"page": 2},
+        ],
+        reverse("cases:report_list"): [{"status": "all"}, {"status": "new"}, {"page": 2}],
+        # The public advisory list searches published text only; the draft must not match.
+        reverse("advisories:list"): [*({"q": word} for word in words), {"page": 2}],
+        # The API answers the same session, in JSON.
+        reverse("api:case-list"): [
+            *({"search": word} for word in words),
+            {"state": case.state},
+            {"ordering": "-updated_at"},
+        ],
+        reverse("api:report-list"): [*({"search": word} for word in words)],
+    }
+    for path, variants in lists.items():
+        urls += [f"{path}?{urlencode(params)}" for params in variants]
     return list(dict.fromkeys(urls))
 
 
@@ -145,11 +151,11 @@ def fetch(client: Client, url: str) -> tuple[int, dict[str, str], bytes]:
 
 
 def crawl(make_client: Callable[[], Client], seeds: list[str]) -> dict[str, tuple]:
-    """Breadth-first over the seeds and the same-site links found on the way."""
+    """Every seed, then same-site links found on the way (breadth-first, bounded)."""
     client = make_client()
     skip = _skipped_paths()
     queue, seen, pages = deque(seeds), set(seeds), {}
-    while queue and len(pages) < MAX_PAGES:
+    while queue and len(pages) < len(seeds) + MAX_FOLLOWED:
         url = queue.popleft()
         status, headers, body = fetch(client, url)
         pages[url] = (status, headers, body)
