@@ -286,3 +286,27 @@ def test_public_listings_read_exactly_the_same_with_or_without_a_scheduled_advis
     for url in urls:
         assert with_it[url].status_code == without_it[url].status_code, url
         assert with_it[url].content == without_it[url].content, url
+
+
+def test_the_page_csaf_link_and_the_provider_file_serve_the_same_bytes(client, public):
+    page_copy = client.get(reverse("advisories:csaf", args=[public.identifier])).content
+    year = public.current_revision.published_at.year
+    provider_copy = client.get(
+        reverse("advisories:csaf_provider_file", args=[year, csaf_filename(public.identifier)])
+    ).content
+
+    assert page_copy == provider_copy
+    assert json.loads(page_copy)["document"]["tracking"]["id"] == public.identifier
+
+
+def test_osv_ids_stay_the_same_across_revisions(client, public, coordinator):
+    before = client.get(reverse("advisories:osv_index")).json()["records"]
+    public.revise(
+        coordinator, expected_version=public.version, revision_summary="Typo.", title="Typo fixed"
+    )
+    after = client.get(reverse("advisories:osv_index")).json()["records"]
+
+    assert [r["id"] for r in before] == [r["id"] for r in after]
+    assert all(a["modified"] > b["modified"] for a, b in zip(after, before, strict=True))
+    for record in after:
+        assert client.get(record["url"]).status_code == 200
