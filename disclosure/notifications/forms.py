@@ -56,6 +56,8 @@ class WebhookForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text="None ticked: every event.",
     )
+    # The version the user edited from: a concurrent edit is refused, not overwritten.
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = WebhookSubscription
@@ -71,6 +73,9 @@ class WebhookForm(forms.ModelForm):
         if self.instance.pk:
             # An existing subscription stays with its organisation.
             del self.fields["organisation"]
+            self.fields["expected_version"].initial = self.instance.version
+        else:
+            del self.fields["expected_version"]
 
     def clean_url(self) -> str:
         url = self.cleaned_data["url"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cases import access
 from cases.access import get_case_for
+from cases.models import StaleEdit
 from disclosure.notifications import services, webhooks
 from disclosure.notifications.forms import (
     PreferencesForm,
@@ -208,16 +209,34 @@ def webhook_detail(request: HttpRequest, pk: int) -> HttpResponse:
         instance=sub,
         organisations=manageable_organisations(request.user),
     )
-    if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, "Webhook saved.")
-        return redirect(sub)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                webhooks.update_subscription(
+                    sub,
+                    expected_version=data.get("expected_version"),
+                    url=data["url"],
+                    description=data["description"],
+                    event_types=list(data["event_types"]),
+                )
+            except StaleEdit as exc:
+                form.add_error(None, str(exc))
+                status = 409
+            except ValidationError as exc:
+                form.add_error("url", exc.message_dict.get("url", exc.messages))
+            else:
+                messages.success(request, "Webhook saved.")
+                return redirect(sub)
+        sub.refresh_from_db()
     deliveries = sub.deliveries.all()[:50]
     return render(
         request,
         "notifications/webhook_detail.html",
         {"subscription": sub, "form": form, "deliveries": deliveries},
-        status=400 if form.errors else 200,
+        status=status,
     )
 
 

@@ -239,3 +239,25 @@ def rotate_secret(sub: WebhookSubscription) -> None:
     from disclosure.notifications.models import new_webhook_secret
 
     WebhookSubscription.objects.filter(pk=sub.pk).update(secret=new_webhook_secret())
+
+
+def update_subscription(
+    sub: WebhookSubscription,
+    *,
+    expected_version: int | None,
+    url: str,
+    description: str,
+    event_types: list[str],
+) -> WebhookSubscription:
+    """Edit a subscription; an edit made from an older version is refused."""
+    from cases.models import StaleEdit
+
+    check_target(url)
+    with transaction.atomic():
+        locked = WebhookSubscription.objects.select_for_update().get(pk=sub.pk)
+        if expected_version is not None and locked.version != expected_version:
+            raise StaleEdit(StaleEdit.message)
+        locked.url, locked.description, locked.event_types = url, description, event_types
+        locked.version += 1
+        locked.save(update_fields=["url", "description", "event_types", "version"])
+    return locked

@@ -294,3 +294,22 @@ def test_a_published_advisory_names_its_public_identifier_in_the_webhook(
     data = request["json"]["data"]
     assert data["advisory_identifier"] == "AKRITES-2026-4242"
     assert data["advisory_url"].endswith("/advisories/AKRITES-2026-4242/")
+
+
+def test_editing_a_webhook_from_a_stale_version_is_refused(
+    client_for: Any, subscription: WebhookSubscription, partner: Any
+) -> None:
+    client = client_for(partner)
+    url = f"/notifications/webhooks/{subscription.pk}/"
+    stale = subscription.version
+    assert (
+        client.post(url, {"url": "https://a.example/hook", "expected_version": stale}).status_code
+        == 302
+    )
+
+    response = client.post(url, {"url": "https://b.example/hook", "expected_version": stale})
+
+    assert response.status_code == 409
+    subscription.refresh_from_db()
+    assert subscription.url == "https://a.example/hook"
+    assert subscription.version == stale + 1
