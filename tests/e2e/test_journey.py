@@ -1,0 +1,263 @@
+"""The main journey of issue 7 in a real browser, from two partners' API calls to the
+public advisory, against ``live_server`` on PostgreSQL.
+
+Each step asserts what the person sees and saves a screenshot under tests/artifacts/;
+the main pages pass axe-core (no serious or critical violations). The embargo lifts
+by time travel: ``live_server`` runs in a thread of this process, so time-machine
+moves its clock too, and the scheduled lift and publication run as the task queue
+would run them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from typing import Any
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from cases.models import Case, Organisation, Report
+from cases.tokens import create_token
+from tests.e2e.conftest import assert_accessible, sign_in
+from tests.factories import make_organisation, make_user
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+FLAW = {
+    "title": "Heap overflow in libexample's chunked decoder",
+    "description": (
+        "A chunk length above 2^31 wraps in `decode_chunk()` and the copy overflows the "
+        "heap buffer. Reproducer: `printf '80000000\\r\\n' | libexample-decode`."
+    ),
+    "purl": "pkg:pypi/libexample@1.2.0",
+    "vers": "vers:pypi/>=1.0|<1.4.2",
+    "cwe": "CWE-787",
+    "cvss_vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+}
+SAME_FLAW = {
+    **FLAW,
+    "title": "libexample chunked decoder: heap overflow with large chunk length",
+    "description": "Our scanner found an integer wrap in decode_chunk leading to a heap overflow.",
+    "purl": "pkg:pypi/libexample@1.3.1",
+}
+
+
+def api_client(playwright: Any, base_url: str, user: Any) -> Any:
+    """A partner's program: an API token from the profile, then plain HTTP."""
+    _, secret = create_token(user, name="scanner", days=30)
+    return playwright.request.new_context(
+        base_url=base_url,
+        extra_http_headers={"Authorization": f"Token {secret}", "Accept": "application/json"},
+    )
+
+
+def submit(api: Any, finding: dict[str, str]) -> dict[str, Any]:
+    response = api.post(
+        "/api/v1/reports/",
+        data=json.dumps(finding),
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status == 201, response.text()
+    return response.json()
+
+
+def open_details(scope: Any, summary: str) -> Any:
+    """Open the ``<details>`` whose summary reads ``summary``; returns it."""
+    details = scope.locator("details", has=scope.page.get_by_text(summary, exact=True))
+    details.evaluate("d => { d.open = true; }")
+    return details
+
+
+def expect_message(page: Any, text: str | re.Pattern[str]) -> None:
+    assert page.get_by_text(text).first.is_visible(), f"no message {text!r} on {page.url}"
+
+
+def test_two_partners_report_one_flaw_and_it_ends_as_a_public_advisory(
+    playwright_instance: Any,
+    live_server: Any,
+    new_page: Any,
+    shot: Any,
+    coordinator: Any,
+    second_coordinator: Any,
+    maintainer: Any,
+    maintainer_org: Organisation,
+    project: Any,
+    partner: Any,
+    partner_org: Organisation,
+) -> None:
+    scanner_org = make_organisation(Organisation.Kind.PARTNER, name="Scanner Inc")
+    partner2 = make_user("partner2", organisation=scanner_org)
+    anonymous = new_page()
+
+    # -- 1. Two partners submit the same flaw through the API.
+    first = submit(api_client(playwright_instance, live_server.url, partner), FLAW)
+    second = submit(api_client(playwright_instance, live_server.url, partner2), SAME_FLAW)
+    assert first["status"] == "new" and second["status"] == "new"
+    # Neither learns anything about the other's report.
+    assert "partner2" not in json.dumps(first) and "Scanner" not in json.dumps(first)
+
+    # -- 2. The coordinator signs in (second factor), sees both in triage.
+    coord = new_page()
+    sign_in(coord, coordinator)
+    coord.goto("/")
+    assert coord.get_by_role("heading", name="Coordinator dashboard").is_visible()
+    assert coord.get_by_text(FLAW["title"]).first.is_visible()
+    assert coord.get_by_text(SAME_FLAW["title"]).first.is_visible()
+    assert_accessible(coord)
+    shot(coord, "coordinator dashboard with two reports in triage")
+
+    # The first report: its duplicate is listed; it becomes a case of libexample.
+    coord.goto(f"/reports/{first['id']}/")
+    candidates = coord.locator("#dup-heading").locator("..")
+    assert candidates.get_by_text(SAME_FLAW["title"]).is_visible()
+    assert_accessible(coord)
+    shot(coord, "triage of the first report, its duplicate listed")
+    coord.get_by_label("libexample").check()
+    coord.get_by_role("button", name="Open case").click()
+    coord.wait_for_load_state()
+    case = Case.objects.get(reports__pk=first["id"])
+    assert case.reference in coord.locator("h1").inner_text()
+
+    # The second report: merged into that case with one click.
+    coord.goto(f"/reports/{second['id']}/")
+    coord.get_by_role("button", name=f"Merge into {case.reference}").click()
+    coord.wait_for_load_state()
+    assert Report.objects.get(pk=second["id"]).case_id == case.pk
+    shot(coord, "the duplicate merged")
+
+    # Invite the libexample maintainers and the first partner's organisation.
+    for org, role in ((maintainer_org, "Maintainer"), (partner_org, "Partner")):
+        coord.goto(f"/cases/{case.reference}/participants/add/")
+        coord.get_by_label("Organisation").select_option(label=org.name)
+        coord.get_by_label("Role").select_option(label=role)
+        coord.get_by_role("button", name="Add participant").click()
+        coord.wait_for_load_state()
+    coord.goto(case.get_absolute_url())
+    participants = coord.locator("section", has=coord.get_by_role("heading", name="Participants"))
+    assert participants.get_by_text(maintainer_org.name).first.is_visible()
+    assert participants.get_by_text(partner_org.name).first.is_visible()
+    assert_accessible(coord)
+    shot(coord, "case page with maintainers and partner invited")
+
+    # Before anything is public, an anonymous visitor learns nothing of the case.
+    anonymous.goto(case.get_absolute_url())
+    assert "/login/" in anonymous.url
+    anonymous.goto("/advisories/")
+    assert FLAW["title"] not in anonymous.content()
+
+    # -- 3. The maintainer acknowledges and proposes a public date.
+    maint = new_page()
+    sign_in(maint, maintainer)
+    maint.goto("/")
+    assert maint.get_by_text(case.reference).first.is_visible()
+    shot(maint, "maintainer inbox")
+    maint.goto(case.get_absolute_url())
+    maint.get_by_role("button", name="Acknowledge").click()
+    maint.wait_for_load_state()
+    assert case.participants.get(organisation=maintainer_org).acknowledged_at is not None
+    public_at = (timezone.now() + dt.timedelta(days=10)).replace(
+        hour=12, minute=0, second=0, microsecond=0
+    )
+    open_details(maint.locator("#embargo"), "Propose a public date")
+    maint.get_by_label(re.compile("Proposed public date")).fill(
+        public_at.strftime("%Y-%m-%dT%H:%M")
+    )
+    maint.get_by_label("Reason").fill("The fix ships in 1.4.2; distributions need a week.")
+    maint.get_by_role("button", name="Propose").click()
+    maint.wait_for_load_state()
+    assert_accessible(maint)
+    shot(maint, "maintainer proposed a public date")
+
+    # The coordinator accepts the proposal: it becomes the embargo's public date.
+    coord.goto(case.get_absolute_url())
+    coord.locator("#embargo").get_by_role("button", name="Accept").click()
+    coord.wait_for_load_state()
+    case.refresh_from_db()
+    assert case.embargo.public_at == public_at
+    # ... and plans the coordinated release the day before.
+    plan = open_details(coord.locator("#release"), "Plan the release")
+    target = public_at - dt.timedelta(days=1)
+    plan.get_by_label(re.compile("Target release time")).fill(target.strftime("%Y-%m-%dT%H:%M"))
+    plan.get_by_role("button", name="Save plan").click()
+    coord.wait_for_load_state()
+    shot(coord, "coordinator accepted the date and planned the release")
+
+    # The maintainer records the fix and the release; a CVE id is assigned.
+    maint.goto(case.get_absolute_url())
+    update = open_details(maint.locator("#release"), "Update libexample")
+    update.get_by_label("Fixed version").fill("1.4.2")
+    update.get_by_label(re.compile("Fix commit")).fill(
+        "https://git.example.org/libexample/commit/5f1e2d"
+    )
+    update.get_by_label("Status").select_option(label="Released")
+    update.get_by_role("button", name="Save").click()
+    maint.wait_for_load_state()
+    assert maint.locator("#release").get_by_text("1.4.2").first.is_visible()
+    vulnerability = case.vulnerabilities.get()
+    maint.goto(f"/cases/{case.reference}/vulnerabilities/{vulnerability.pk}/edit/")
+    maint.get_by_label("CVE id").fill("CVE-2026-31337")
+    maint.get_by_role("button", name=re.compile("Save")).click()
+    maint.wait_for_load_state()
+    vulnerability.refresh_from_db()
+    assert vulnerability.cve_id == "CVE-2026-31337"
+    shot(maint, "fix and release recorded")
+
+    # The partner reports that its fleet runs the fixed version.
+    part = new_page()
+    sign_in(part, partner)
+    part.goto(case.get_absolute_url())
+    deployment = open_details(part.locator("#release"), "Report your deployment")
+    deployment.get_by_label("Status").select_option(label="Deployed")
+    deployment.get_by_role("button", name="Report").click()
+    part.wait_for_load_state()
+    assert case.deployment_reports.get(organisation=partner_org).status == "deployed"
+    shot(part, "partner reported deployment")
+
+    # -- 4. The advisory: drafted by the coordinator, approved by a second one.
+    coord.goto(case.get_absolute_url())
+    coord.get_by_role("button", name="Start the advisory").click()
+    coord.wait_for_load_state()
+    coord.goto(case.get_absolute_url())
+    coord.get_by_role("button", name="Submit for review").click()
+    coord.wait_for_load_state()
+    second = new_page()
+    sign_in(second, second_coordinator)
+    second.goto(case.get_absolute_url())
+    second.get_by_role("button", name="Approve").click()
+    second.wait_for_load_state()
+    second.get_by_role("button", name=re.compile("Schedule")).click()
+    second.wait_for_load_state()
+    advisory = case.advisory
+    advisory.refresh_from_db()
+    assert advisory.state == "scheduled"
+    shot(second, "second coordinator approved and scheduled the advisory")
+
+    # Until the embargo lifts, the advisory does not exist for the public.
+    anonymous.goto("/advisories/")
+    assert FLAW["title"] not in anonymous.content()
+    assert anonymous.goto(f"/advisories/{advisory.identifier}/").status == 404
+
+    # The public date passes: the queue lifts the embargo and publishes.
+    with time_machine.travel(public_at + dt.timedelta(minutes=5), tick=True):
+        from disclosure.publication import publish_due_advisories
+        from disclosure.services import lift_due_embargoes
+
+        assert lift_due_embargoes() == 1
+        assert publish_due_advisories() == [advisory.pk]
+        advisory.refresh_from_db()
+
+        anonymous.goto("/advisories/")
+        anonymous.get_by_role("link", name=re.compile(re.escape(advisory.identifier))).first.click()
+        anonymous.wait_for_load_state()
+        assert anonymous.get_by_role("heading", level=1).inner_text()
+        assert anonymous.get_by_text("CVE-2026-31337").first.is_visible()
+        for name in ("CSAF", "OSV", "CVE"):
+            assert anonymous.get_by_role("link", name=re.compile(name)).first.is_visible()
+        assert_accessible(anonymous)
+        shot(anonymous, "public advisory page")
+        csaf = anonymous.request.get(f"/advisories/{advisory.identifier}/csaf.json")
+        assert csaf.status == 200
+        assert csaf.json()["document"]["category"] == "csaf_security_advisory"
