@@ -76,7 +76,8 @@ def record_event(name: str, **ids: Any) -> int:
     data = {
         k: v
         for k, v in ids.items()
-        if (k.endswith("_id") and isinstance(v, int)) or (k == "transition" and v.isidentifier())
+        if (k.endswith("_id") and isinstance(v, int))
+        or (k == "transition" and isinstance(v, str) and v.isidentifier())
     }
     if name == "report.received":
         out = Outgoing(
@@ -115,8 +116,8 @@ def record_event(name: str, **ids: Any) -> int:
         users = _reviewers(ids.get("advisory_id"), aud)
     else:
         users, orgs = _by_audience(kind.audience, aud)
-    if name == "case.state_changed" and "transition" in ids:
-        key = f"{name}.{ids['transition']}"
+    if name == "case.state_changed" and "transition" in data:
+        key = f"{name}.{data['transition']}"
     if name.startswith("advisory.") and "advisory_id" in ids:
         subject = f"advisory:{ids['advisory_id']}"
     if actor_id is not None and not kind.escalation:
