@@ -31,6 +31,20 @@ def _credits(case_access: CaseAccess) -> Any:
     return credits
 
 
+# The case page shows the latest discussion and history; the rest is one click away
+# (``?all=comments``, ``?all=timeline``). A case with thousands of comments (a
+# 200-vendor case) then renders in constant time; the queries were constant already.
+RECENT_ITEMS = 50
+
+
+def _latest(queryset: Any, show_all: bool) -> tuple[list[Any], bool]:
+    """(items in chronological order, whether older ones were left out)."""
+    if show_all:
+        return list(queryset), False
+    newest_first = list(queryset.reverse()[: RECENT_ITEMS + 1])
+    return newest_first[:RECENT_ITEMS][::-1], len(newest_first) > RECENT_ITEMS
+
+
 def detail_context(
     request: HttpRequest,
     case: Case,
@@ -62,14 +76,19 @@ def detail_context(
         ),
         "projects": case.projects.all(),
         "reports": case_access.reports().select_related("reporter"),
-        "comments": case_access.comments().select_related("author", "organisation"),
         "attachments": case_access.attachments().select_related("uploaded_by"),
-        "timeline": case_access.timeline().select_related("actor"),
         "can_comment": case_access.can("comment_case"),
         "can_upload": case_access.can("upload_case"),
         "can_edit_vulns": case_access.can("edit_vulnerability"),
         "can_manage": case_access.can("manage_case"),
     }
+    show_all = request.GET.get("all", "")
+    context["comments"], context["older_comments"] = _latest(
+        case_access.comments().select_related("author", "organisation"), show_all == "comments"
+    )
+    context["timeline"], context["older_timeline"] = _latest(
+        case_access.timeline().select_related("actor"), show_all == "timeline"
+    )
     if context["can_comment"]:
         context["comment_form"] = comment_form or CommentForm(case_access=case_access)
     if context["can_upload"]:
