@@ -15,11 +15,13 @@ from django.http import HttpRequest
 from cases.models import (
     AffectedPackage,
     Attachment,
+    AuditEvent,
     Case,
     CaseAccessRecord,
     CaseCounter,
     Comment,
     Credit,
+    Invitation,
     Membership,
     Organisation,
     Participant,
@@ -179,3 +181,19 @@ class CaseAccessRecordAdmin(ReadOnlyAdmin):
 @admin.register(CaseCounter)
 class CaseCounterAdmin(ReadOnlyAdmin):
     list_display = ["year", "last_number"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "action", "actor_label", "ip", "object_type", "object_label"]
+    list_filter = ["action"]
+    search_fields = ["action", "actor_label", "object_label"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ReadOnlyAdmin):
+    """Invitations are sent and revoked at /invitations/ (the link is only in the email)."""
+
+    list_display = ["email", "organisation", "invited_by", "created_at", "accepted_at"]
+    search_fields = ["email", "organisation__name"]
+    list_select_related = ["organisation", "invited_by"]

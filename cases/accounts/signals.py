@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest
@@ -30,3 +31,10 @@ def _login_failed(
 def _logged_out(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
     if user is not None:
         audit.record("auth.logout", actor=user, request=request, obj=user)
+
+
+@receiver(user_locked_out, dispatch_uid="akrites_audit_locked_out")
+def _locked_out(
+    sender: Any, request: HttpRequest | None = None, username: str | None = None, **kwargs: Any
+) -> None:
+    audit.record("auth.locked_out", actor=None, request=request, username=str(username or "")[:150])

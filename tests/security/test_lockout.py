@@ -35,6 +35,7 @@ def test_account_is_locked_after_the_failure_limit_even_with_the_right_password(
     failures = AuditEvent.objects.filter(action="auth.login_failed")
     assert failures.count() >= settings.AXES_FAILURE_LIMIT
     assert failures.first().data == {"username": "maint"}
+    assert AuditEvent.objects.filter(action="auth.locked_out", data={"username": "maint"}).exists()
 
 
 def test_successful_sign_in_below_the_limit_is_allowed(maintainer: Any) -> None:
