@@ -188,3 +188,12 @@ def test_profile_offers_two_factor_to_a_maintainer(maintainer: Any) -> None:
     page = signed_in(maintainer).get(reverse("accounts:2fa"))
     assert page.status_code == 200
     assert "Set up two-factor sign-in" in page.content.decode()
+
+
+def test_the_profile_page_shows_the_second_factor_status(maintainer: Any, coordinator: Any) -> None:
+    from tests.otp import otp_login
+
+    off = signed_in(maintainer).get(reverse("cases:profile")).content.decode()
+    assert "Two-factor sign-in is <strong>off</strong>" in off
+    on = otp_login(Client(), coordinator).get(reverse("cases:profile")).content.decode()
+    assert "Two-factor sign-in is <strong>on</strong>" in on
