@@ -8,6 +8,7 @@ apps add theirs with ``register_deadline_source`` (e.g. in ``AppConfig.ready``).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,7 +33,10 @@ class Deadline:
         return self.at < timezone.now()
 
 
-DeadlineSource = Callable[[QuerySet, datetime], Iterable[Deadline]]
+# ``source(cases, until)``, or ``source(cases, until, limit=n)`` for a source that can
+# stop after its ``n`` soonest rows (all the built-in ones do: a coordinator sees
+# every case, and at 100,000 cases the 14-day horizon holds thousands of dates).
+DeadlineSource = Callable[..., Iterable[Deadline]]
 _SOURCES: list[DeadlineSource] = []
 
 
@@ -44,7 +48,9 @@ def register_deadline_source(source: DeadlineSource) -> DeadlineSource:
 
 
 @register_deadline_source
-def embargo_deadlines(cases: QuerySet, until: datetime) -> Iterable[Deadline]:
+def embargo_deadlines(
+    cases: QuerySet, until: datetime, limit: int | None = None
+) -> Iterable[Deadline]:
     """Public dates of active embargoes; one still active after its date is overdue."""
     from disclosure.models import Embargo, EmbargoState
 
@@ -55,17 +61,23 @@ def embargo_deadlines(cases: QuerySet, until: datetime) -> Iterable[Deadline]:
         .select_related("case")
         .order_by("public_at")
     )
-    return [Deadline(e.case, "Embargo ends", e.public_at, "embargo") for e in embargoes]
+    return [Deadline(e.case, "Embargo ends", e.public_at, "embargo") for e in embargoes[:limit]]
 
 
-def upcoming_deadlines(user: Any, days: int = 14) -> list[Deadline]:
-    """Deadlines of the user's visible cases up to ``days`` from now, overdue ones included."""
+def _takes_limit(source: DeadlineSource) -> bool:
+    return "limit" in inspect.signature(source).parameters
+
+
+def upcoming_deadlines(user: Any, days: int = 14, limit: int | None = None) -> list[Deadline]:
+    """Deadlines of the user's visible cases up to ``days`` from now, overdue ones included;
+    with ``limit``, only the ``limit`` soonest (each source fetches no more than that)."""
     cases = Case.objects.visible_to(user)
     until = timezone.now() + timedelta(days=days)
     found: list[Deadline] = []
     for source in _SOURCES:
-        found.extend(source(cases, until))
-    return sorted(found, key=lambda d: d.at)
+        rows = source(cases, until, limit=limit) if _takes_limit(source) else source(cases, until)
+        found.extend(rows)
+    return sorted(found, key=lambda d: d.at)[:limit]
 
 
 def cases_by_state(user: Any) -> list[tuple[str, str, int]]:

@@ -1,7 +1,8 @@
 """Deadline sources for the home page (``cases.dashboard.register_deadline_source``).
 
-Each receives the cases the user may see (already filtered by ``cases.access``) and
-the horizon, and returns ``cases.dashboard.Deadline`` rows; overdue ones included.
+Each receives the cases the user may see (already filtered by ``cases.access``), the
+horizon and at most how many rows the page shows, and returns the soonest
+``cases.dashboard.Deadline`` rows; overdue ones included.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from cases.dashboard import Deadline
 from disclosure.models import PreNotification, ReleasePlan
 
 
-def release_targets(cases: QuerySet, until: dt.datetime) -> Iterable[Deadline]:
+def release_targets(
+    cases: QuerySet, until: dt.datetime, limit: int | None = None
+) -> Iterable[Deadline]:
     plans = (
         ReleasePlan.objects.filter(
             case__in=cases, target_at__isnull=False, target_at__lte=until, released_at__isnull=True
@@ -23,10 +26,12 @@ def release_targets(cases: QuerySet, until: dt.datetime) -> Iterable[Deadline]:
         .select_related("case")
         .order_by("target_at")
     )
-    return [Deadline(p.case, "Release target", p.target_at, "release") for p in plans]
+    return [Deadline(p.case, "Release target", p.target_at, "release") for p in plans[:limit]]
 
 
-def pre_notification_dates(cases: QuerySet, until: dt.datetime) -> Iterable[Deadline]:
+def pre_notification_dates(
+    cases: QuerySet, until: dt.datetime, limit: int | None = None
+) -> Iterable[Deadline]:
     """Pre-notifications not sent yet. The organisation's name stays off the label:
     the dashboard is shown to every participant, who may not see each other's names."""
     rows = (
@@ -42,5 +47,5 @@ def pre_notification_dates(cases: QuerySet, until: dt.datetime) -> Iterable[Dead
     )
     return [
         Deadline(pn.plan.case, "Pre-notification due", pn.notify_at, "prenotification")
-        for pn in rows
+        for pn in rows[:limit]
     ]
