@@ -9,6 +9,7 @@ per connection stands in (and says so in the results; it costs more CPU itself).
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import re
 import shutil
@@ -21,6 +22,8 @@ import time
 import urllib.parse
 from pathlib import Path
 from typing import Any
+
+from bench import BENCH_PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -247,8 +250,50 @@ def throughput(clients: int, seconds: int) -> dict[str, Any]:
         server.stop()
 
 
+def web_session(port: int, username: str, password: str) -> dict[str, str]:
+    """Sign in through the real form; returns the headers of a browser session."""
+    status, body, cookies = _request(port, "GET", "/login/")
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
+    form = urllib.parse.urlencode(
+        {"username": username, "password": password, "csrfmiddlewaretoken": token}
+    )
+    status, body, more = _request(
+        port,
+        "POST",
+        "/login/",
+        body=form,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()),
+            "Referer": f"http://127.0.0.1:{port}/login/",
+        },
+    )
+    cookies.update(more)
+    if status != 302 or "sessionid" not in cookies:
+        raise RuntimeError(f"sign-in of {username} failed: HTTP {status}")
+    return {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+
+
+def _request(
+    port: int, method: str, path: str, body: str | None = None, headers: dict | None = None
+) -> tuple[int, bytes, dict[str, str]]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        cookies = {}
+        for name, value in response.getheaders():
+            if name.lower() == "set-cookie":
+                key, _, rest = value.partition("=")
+                cookies[key] = rest.split(";", 1)[0]
+        return response.status, response.read(), cookies
+    finally:
+        conn.close()
+
+
 def memory(requests: int = 1000) -> dict[str, Any]:
-    """RSS of a single web worker after ``requests`` requests of the usual mix."""
+    """RSS of a single web worker after ``requests`` requests of the usual mix:
+    the partner's API calls and the maintainer's pages, signed in as each would be."""
     port = free_port()
     server = Server(port, SERVE_ROLE="web", WEB_CONCURRENCY="1", GUNICORN_MAX_REQUESTS="0")
     try:
@@ -258,15 +303,15 @@ def memory(requests: int = 1000) -> dict[str, Any]:
         token = make_token("bench-partner")
         headers = {"Authorization": f"Token {token}"}
         _, body = get(port, "/api/v1/cases/", headers)
-        import json
-
         refs = [c["reference"] for c in json.loads(body)["results"]][:20] or ["none"]
-        paths = ["/api/v1/cases/", "/bench/floor/api/", "/api/v1/me/"] + [
-            f"/api/v1/cases/{urllib.parse.quote(r)}/" for r in refs
-        ]
+        browser = web_session(port, "bench-maintainer", BENCH_PASSWORD)
+        calls = [(p, headers) for p in ["/api/v1/cases/", "/bench/floor/api/", "/api/v1/me/"]]
+        calls += [(f"/api/v1/cases/{urllib.parse.quote(r)}/", headers) for r in refs]
+        calls += [(p, browser) for p in ["/", "/cases/", "/bench/floor/"]]
         statuses: dict[int, int] = {}
         for i in range(requests):
-            status, _ = get(port, paths[i % len(paths)], headers)
+            path, how = calls[i % len(calls)]
+            status, _ = get(port, path, how)
             statuses[status] = statuses.get(status, 0) + 1
         return {
             "requests": requests,

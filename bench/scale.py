@@ -33,6 +33,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import connection, transaction
 from django.utils import timezone
 
+from bench import BENCH_PASSWORD
 from bench.bulk import Loader
 from cases.access import COORDINATOR_ONLY, ROLE_ACTIONS
 from cases.models import (
@@ -60,7 +61,6 @@ from cases.models import (
 User = get_user_model()
 Role = ParticipantRole
 
-BENCH_PASSWORD = "bench-password-2026"  # noqa: S105 - benchmark data set only
 LARGE_CASE_TITLE = "Bench: the very large case (200 organisations)"
 BENCH_MAINTAINER_CASES = 20
 BENCH_PARTNER_CASES = 600
