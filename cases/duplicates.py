@@ -17,10 +17,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Q
+from django.db.models.functions import Left
 
 from cases.models import OPEN_STATES, AffectedPackage, Case, Project, Report, ReportStatus
 
@@ -33,9 +35,13 @@ WEIGHT_CWE_RELATED = 0.10
 WEIGHT_TEXT = 0.35
 LIST_THRESHOLD = 0.40
 NOTICE_THRESHOLD = 0.70
-# Trigram similarity a title needs to be fetched as a text-only candidate (PostgreSQL).
-TITLE_TRIGRAM_THRESHOLD = 0.35
-PER_SOURCE_LIMIT = 25
+# Trigram similarity a title needs to be fetched as a text-only candidate. Below about
+# 0.5 a candidate from another package cannot reach LIST_THRESHOLD anyway.
+TITLE_TRIGRAM_THRESHOLD = 0.45
+# Rows fetched per source (same package, project, similar title): a few dozen in all.
+PER_SOURCE_LIMIT = 15
+# Only the start of long descriptions is compared (scanner output repeats itself).
+DESCRIPTION_CHARS = 1500
 
 # Families of weaknesses that scanners report under different, related CWE ids.
 CWE_FAMILIES: dict[str, frozenset[str]] = {
@@ -76,6 +82,7 @@ def cwe_relation(a: str, b: str) -> str | None:
 # --------------------------------------------------------------------------- versions
 
 
+@lru_cache(maxsize=4096)
 def _intervals(vers: str) -> tuple[str, list[tuple[Any, bool, Any, bool]]] | None:
     """A vers range as (scheme, [(low, low_inclusive, high, high_inclusive)])."""
     from univers.version_range import VersionRange
@@ -131,7 +138,7 @@ def versions_overlap(a: str, b: str) -> bool | None:
 _WORD = re.compile(r"[a-z0-9]+")
 
 
-def trigrams(text: str, limit: int = 4000) -> frozenset[str]:
+def trigrams(text: str, limit: int = DESCRIPTION_CHARS) -> frozenset[str]:
     """Word trigrams the way pg_trgm builds them, so both databases score alike."""
     grams: set[str] = set()
     for word in _WORD.findall((text or "")[:limit].lower()):
@@ -252,23 +259,25 @@ def _open_cases() -> Any:
     return Case.objects.filter(state__in=OPEN_STATES)
 
 
-def _candidate_report_ids(finding: Finding) -> list[int]:
-    ids: list[int] = []
+def _candidate_ids(finding: Finding) -> tuple[list[int], list[int]]:
+    """(report ids, case ids) worth scoring, found through indexes only.
+
+    Package equality first (btree lookups). Scanners name the package they scanned, so
+    when the package is one we know (a project lists it, a case or another report has
+    it), a duplicate carries it too and the search stays there. The trigram index on
+    titles is searched when there is no package or nobody has seen it yet.
+    """
+    report_ids: list[int] = []
+    case_ids: list[int] = []
+    known = False
     if finding.package:
-        ids += list(
+        report_ids += list(
             _open_reports()
             .filter(package=finding.package)
             .order_by("-received_at")
             .values_list("pk", flat=True)[:PER_SOURCE_LIMIT]
         )
-    ids += _text_matches(_open_reports(), finding.title, "-received_at")
-    return ids
-
-
-def _candidate_case_ids(finding: Finding) -> list[int]:
-    ids: list[int] = []
-    if finding.package:
-        ids += list(
+        case_ids += list(
             AffectedPackage.objects.filter(
                 purl=finding.package, vulnerability__case__state__in=OPEN_STATES
             )
@@ -277,14 +286,22 @@ def _candidate_case_ids(finding: Finding) -> list[int]:
         )
         projects = _projects_with_package(finding.package)
         if projects:
-            ids += list(
+            case_ids += list(
                 _open_cases()
                 .filter(projects__in=projects)
                 .order_by("-updated_at")
                 .values_list("pk", flat=True)[:PER_SOURCE_LIMIT]
             )
-    ids += _text_matches(_open_cases(), finding.title, "-updated_at")
-    return ids
+        known = bool(
+            projects
+            or case_ids
+            or set(report_ids) - {finding.exclude_report}
+            or AffectedPackage.objects.filter(purl=finding.package).exists()
+        )
+    if not known:
+        report_ids += _text_matches(_open_reports(), finding.title, "-received_at")
+        case_ids += _text_matches(_open_cases(), finding.title, "-updated_at")
+    return report_ids, case_ids
 
 
 def _projects_with_package(package: str) -> list[int]:
@@ -321,21 +338,25 @@ def _text_matches(queryset: Any, title: str, recent: str) -> list[int]:
 def find_candidates(finding: Finding, *, limit: int = 10) -> list[Candidate]:
     """Open reports and cases that may describe the same flaw, best first."""
     candidates: list[Candidate] = []
-    report_ids = set(_candidate_report_ids(finding)) - {finding.exclude_report}
-    for report in Report.objects.filter(pk__in=report_ids).only(
-        "pk", "title", "description", "package", "vers", "cwe", "received_at", "status"
-    ):
+    found_reports, found_cases = _candidate_ids(finding)
+    report_ids = set(found_reports) - {finding.exclude_report}
+    reports = (
+        Report.objects.filter(pk__in=report_ids)
+        .only("pk", "title", "package", "vers", "cwe", "received_at", "status")
+        .annotate(description_start=Left("description", DESCRIPTION_CHARS))
+    )
+    for report in reports:
         score, reasons = _score(
             finding,
             packages=[report.package],
             vers=[report.vers],
             cwes=[report.cwe],
             title=report.title,
-            description=report.description,
+            description=report.description_start,
         )
         if score >= LIST_THRESHOLD:
             candidates.append(Candidate(score=score, reasons=reasons, report=report))
-    case_ids = set(_candidate_case_ids(finding)) - {finding.exclude_case}
+    case_ids = set(found_cases) - {finding.exclude_case}
     cases = Case.objects.filter(pk__in=case_ids).prefetch_related(
         "vulnerabilities__affected", "projects"
     )

@@ -219,3 +219,26 @@ def test_related_cwes_are_recognised_by_family() -> None:
     assert duplicates.cwe_relation("CWE-787", "CWE-125") == "memory safety"
     assert duplicates.cwe_relation("CWE-79", "CWE-80") == "cross-site scripting"
     assert duplicates.cwe_relation("CWE-79", "CWE-89") is None
+
+
+def test_a_report_without_a_package_is_matched_by_its_text(overflow_case: Case) -> None:
+    report = make_report(
+        make_user(),
+        title=OVERFLOW["title"],
+        description=OVERFLOW["description"],
+        purl="",
+        vers="",
+        cwe="CWE-787",
+        cvss_vector="",
+    )
+    best = duplicates.candidates_for(report)[0]
+    assert best.case == overflow_case
+    assert any(r.startswith("similar text") for r in best.reasons)
+
+
+def test_a_known_package_keeps_the_search_within_it(overflow_case: Case) -> None:
+    """Same title, another known package: package equality decides, no text-only match."""
+    report = make_report(
+        make_user(), **{**OVERFLOW, "purl": "pkg:pypi/fastparse@1.0", "vers": "", "cvss_vector": ""}
+    )
+    assert all(c.score < duplicates.NOTICE_THRESHOLD for c in duplicates.candidates_for(report))
