@@ -12,6 +12,9 @@ class Migration(migrations.Migration):
         ('cases', '0002_security_invitations_audit'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
         migrations.swappable_dependency(settings.KNOX_TOKEN_MODEL),
+        # knox's last migration: its table must have its final primary key (digest)
+        # before a foreign key points at it (SQLite rebuilds the table otherwise).
+        ('knox', '0009_extend_authtoken_field'),
     ]
 
     operations = [
