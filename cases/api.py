@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import api_view
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -311,6 +312,13 @@ class ParticipantViewSet(CaseChildMixin, mixins.ListModelMixin, viewsets.Generic
         return case_access.participants()
 
 
+def missing_version() -> ValidationError:
+    """Without a version an edit could silently overwrite someone else's: refuse it."""
+    return ValidationError(
+        {"version": ["Send the version you edited (If-Match header or `version`)."]}
+    )
+
+
 def _expected_version(request: Request, body_version: int | None) -> int | None:
     """The version the client edited: If-Match header (an ETag) or the body's ``version``."""
     header = request.headers.get("If-Match", "").strip()
@@ -374,7 +382,7 @@ class VulnerabilityViewSet(
         data = {**self._current(serializer.instance), **serializer.validated_data}
         expected = _expected_version(self.request, serializer.validated_data.get("version"))
         if expected is None:
-            raise StaleVersion("Send the version you edited (If-Match or `version`).")
+            raise missing_version()
         serializer.instance = self._save(case, data, serializer.instance, expected)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -221,9 +221,9 @@ class ProjectReleaseView(CaseAPIView):
         data = serializer.validated_data
         expected = _expected_version(request, data.get("version"))
         if expected is None:
-            from cases.api_common import StaleVersion
+            from cases.api import missing_version
 
-            raise StaleVersion("Send the version you edited (If-Match or `version`).")
+            raise missing_version()
         updated = services.update_project_release(
             release,
             request.user,

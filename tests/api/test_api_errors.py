@@ -138,7 +138,8 @@ def test_an_edit_without_any_version_is_refused(partner_case: Case, maintainer: 
         {"title": "No version"},
         format="json",
     )
-    assert response.status_code == 409
+    assert response.status_code == 400
+    assert "version" in response.json()["error"]["fields"]
 
 
 # --------------------------------------------------------------------------- 413
