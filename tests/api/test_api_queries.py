@@ -84,3 +84,63 @@ def test_case_children_queries_do_not_grow(partner_case: Case, coordinator: Any)
     client = token_client(coordinator)
     for child in ["comments/", "participants/", "vulnerabilities/"]:
         assert_constant(client, f"/api/v1/cases/{ref}/{child}", grow)
+
+
+def test_disclosure_resources_queries_do_not_grow(partner_case: Case, coordinator: Any) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from disclosure import services as disclosure
+    from disclosure.models import EmbargoPolicy
+    from disclosure.notifications.models import Channel, Notification
+
+    ref = partner_case.reference
+    disclosure.start_clock(
+        partner_case,
+        coordinator,
+        policy=EmbargoPolicy.objects.get(code="standard"),
+        started_by="Report received",
+    )
+    disclosure.save_release_plan(
+        partner_case,
+        coordinator,
+        target_at=timezone.now() + dt.timedelta(days=20),
+        expected_version=None,
+    )
+    counter = iter(range(1, 1000))
+
+    def grow() -> None:
+        n = next(counter)
+        org = make_organisation()
+        services.add_participant(
+            partner_case,
+            coordinator,
+            organisation=org,
+            role=ParticipantRole.DOWNSTREAM,
+            notify=False,
+        )
+        disclosure.add_pre_notification(partner_case, coordinator, organisation=org)
+        disclosure.report_deployment(
+            partner_case, coordinator, organisation=org, status="in_progress"
+        )
+        disclosure.propose_date(
+            partner_case,
+            coordinator,
+            public_at=timezone.now() + dt.timedelta(days=30 + n),
+            reason=f"Proposal {n}",
+        )
+        Notification.objects.create(
+            kind="comment.posted",
+            key="comment.posted",
+            subject=f"comment:{n}",
+            due_at=timezone.now(),
+            case=partner_case,
+            recipient=coordinator,
+            channel=Channel.IN_APP,
+        )
+
+    client = token_client(coordinator)
+    for url in [f"/api/v1/cases/{ref}/embargo/", f"/api/v1/cases/{ref}/release/"]:
+        assert_constant(client, url, grow)
+    assert_constant(client, "/api/v1/notifications/", grow)
