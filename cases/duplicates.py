@@ -410,11 +410,16 @@ def intake_figures(user: Any) -> dict[str, int]:
     from django.conf import settings
 
     from cases import access
+    from cases.dashboard import portal_wide
 
     reports = access.visible_reports(user)
-    counts = reports.aggregate(
-        received=_count(Q()),
-        duplicates=_count(Q(status=ReportStatus.DUPLICATE)),
+    counts = portal_wide(
+        user,
+        "intake",
+        lambda: reports.aggregate(
+            received=_count(Q()),
+            duplicates=_count(Q(status=ReportStatus.DUPLICATE)),
+        ),
     )
     minutes = getattr(settings, "DUPLICATE_READING_MINUTES", 30)
     return {

@@ -59,3 +59,35 @@ def test_upcoming_deadlines_stops_at_the_limit_and_keeps_sources_without_one(
 
     assert [d.label for d in found] == ["Legacy source", "Embargo ends"]
     assert found[1].case == cases[0]
+
+
+def test_portal_wide_figures_are_kept_for_a_minute_for_the_sirt_only(
+    settings: Any, coordinator: Any, maintainer: Any
+) -> None:
+    from django.core.cache import cache
+
+    from cases.dashboard import portal_wide
+
+    settings.DASHBOARD_CACHE_SECONDS = 60
+    cache.delete("akrites:dashboard:sirt:probe")
+    calls: list[str] = []
+
+    def compute() -> int:
+        calls.append("computed")
+        return len(calls)
+
+    try:
+        assert portal_wide(coordinator, "probe", compute) == 1
+        assert portal_wide(coordinator, "probe", compute) == 1  # kept
+        assert portal_wide(maintainer, "probe", compute) == 2  # never for others
+        assert portal_wide(maintainer, "probe", compute) == 3
+    finally:
+        cache.delete("akrites:dashboard:sirt:probe")
+
+
+def test_in_tests_the_dashboard_figures_are_live(coordinator: Any) -> None:
+    from cases.dashboard import portal_wide
+
+    values = iter([1, 2])
+    assert portal_wide(coordinator, "live", lambda: next(values)) == 1
+    assert portal_wide(coordinator, "live", lambda: next(values)) == 2
