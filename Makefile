@@ -20,9 +20,6 @@ install: $(VENV)/.installed
 
 run: install
 	@mkdir -p "$${AKRITES_DATA_DIR:-.data}"
-	@# knox first: on SQLite its later migrations rebuild its token table, which must
-	@# happen before cases.0003 points a foreign key at it.
-	DEBUG=1 $(PY) manage.py migrate knox --noinput
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py seed_demo
 	DEBUG=1 $(PY) manage.py setup_schedules
