@@ -790,7 +790,8 @@ class ScaleSeeder:
         target_comments = comments_per_case * n_cases
         target_timeline = timeline_per_case * n_cases
         n_normal = n_cases - 1
-        per_case_comments = max(0, (target_comments - 2000) // max(1, n_normal))
+        talking = sum(1 for c in self.cases if c["state"] != CaseState.NEW) - 1
+        per_case_comments = max(0.0, (target_comments - 2000) / max(1, talking))
         per_case_timeline = max(0, (target_timeline - 500) // max(1, n_normal))
 
         def authors(c: dict[str, Any]) -> list[tuple[int, int | None]]:
@@ -808,7 +809,7 @@ class ScaleSeeder:
                     else (
                         0
                         if c["state"] == CaseState.NEW
-                        else rng.randint(max(0, per_case_comments - 6), per_case_comments + 6)
+                        else int(per_case_comments * rng.uniform(0.4, 1.6) + 0.5)
                     )
                 )
                 people = authors(c)
