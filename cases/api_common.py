@@ -59,6 +59,12 @@ class IdempotencyKeyReused(exceptions.APIException):
     default_code = "idempotency_key_reused"
 
 
+class IdempotencyKeyInProgress(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "A request with this Idempotency-Key is still being processed."
+    default_code = "idempotency_key_in_progress"
+
+
 class IdempotentReplay(Exception):
     """Not an error: the stored first response to this Idempotency-Key, sent again."""
 
@@ -245,11 +251,20 @@ class IdempotentPostMixin:
             if record.body_hash != body_hash:
                 raise IdempotencyKeyReused() from None
             if record.status_code is None:
-                raise exceptions.APIException(
-                    "A request with this Idempotency-Key is still being processed."
-                ) from None
+                raise IdempotencyKeyInProgress() from None
             raise IdempotentReplay(record.status_code, record.response_body) from None
         self._idempotency_record = record
+
+    def handle_exception(self, exc: Exception) -> Response:
+        try:
+            return super().handle_exception(exc)  # type: ignore[misc]
+        except Exception:
+            # A server error: nothing to replay; the client may retry with the same key.
+            record = getattr(self, "_idempotency_record", None)
+            if record is not None:
+                record.delete()
+                self._idempotency_record = None
+            raise
 
     def finalize_response(
         self, request: Request, response: Response, *args: Any, **kwargs: Any

@@ -249,3 +249,28 @@ def _rest_framework() -> dict:
     from django.conf import settings
 
     return dict(settings.REST_FRAMEWORK)
+
+
+def test_a_server_error_forgets_the_idempotency_key_so_a_retry_goes_through(
+    partner: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cases import services
+
+    real = services.submit_report
+    calls = {"n": 0}
+
+    def flaky(**kwargs: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("database went away")
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "submit_report", flaky)
+    client = token_client(partner)
+    client.raise_request_exception = False
+    first = client.post("/api/v1/reports/", REPORT, format="json", HTTP_IDEMPOTENCY_KEY="k-5")
+    retry = client.post("/api/v1/reports/", REPORT, format="json", HTTP_IDEMPOTENCY_KEY="k-5")
+
+    assert first.status_code == 500
+    assert retry.status_code == 201
+    assert Report.objects.count() == 1
