@@ -312,6 +312,8 @@ API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 365)
 # Token creation is throttled per user (cases/tokens.py).
 API_TOKEN_CREATE_PER_HOUR = env_int("API_TOKEN_CREATE_PER_HOUR", 20)
 API_IDEMPOTENCY_TTL_HOURS = env_int("API_IDEMPOTENCY_TTL_HOURS", 24)
+# Dashboard figure: reading time a maintainer saves per report merged as a duplicate.
+DUPLICATE_READING_MINUTES = env_int("DUPLICATE_READING_MINUTES", 30)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Akrites API",
     "DESCRIPTION": (

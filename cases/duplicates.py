@@ -421,7 +421,7 @@ def intake_figures(user: Any) -> dict[str, int]:
             duplicates=_count(Q(status=ReportStatus.DUPLICATE)),
         ),
     )
-    minutes = getattr(settings, "DUPLICATE_READING_MINUTES", 30)
+    minutes = settings.DUPLICATE_READING_MINUTES
     return {
         "received": counts["received"] or 0,
         "duplicates": counts["duplicates"] or 0,
