@@ -3,6 +3,10 @@ outsider, anonymous; plus a case of the maintainer's project."""
 
 from __future__ import annotations
 
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -127,3 +131,36 @@ def client_for(client: Client):  # noqa: ANN201 - returns a callable
         return login(c, user)
 
     return _client
+
+
+# --------------------------------------------------------------------------- browser
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def browser_unavailable(what: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} (CI must run the browser tests: see .ci/run)")
+    pytest.skip(what)
+
+
+# One Playwright driver and one Chromium per test process: the sync API refuses a
+# second driver in the same thread, so every browser test shares these two.
+@pytest.fixture(scope="session")
+def playwright_instance() -> Iterator[Any]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        browser_unavailable("playwright is not installed")
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        browser_unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance: Any) -> Iterator[Any]:
+    browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()

@@ -12,49 +12,23 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.conftest import browser_unavailable as _unavailable
+
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests
 # make between browser steps are ordinary synchronous code, not async-unsafe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 HERE = Path(__file__).resolve().parent
 AXE = HERE / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = HERE.parent / "artifacts"
 # Impacts axe ranks as blocking; "minor" and "moderate" are reported, not fatal.
 BLOCKING = {"serious", "critical"}
-
-
-def _unavailable(what: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"{what} (CI must run the browser tests: see .ci/run)")
-    pytest.skip(what)
-
-
-@pytest.fixture(scope="session")
-def playwright_instance() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("playwright is not installed")
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        _unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    with sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture(scope="session")
-def browser(playwright_instance: Any) -> Iterator[Any]:
-    browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-    yield browser
-    browser.close()
 
 
 @pytest.fixture
