@@ -6,10 +6,11 @@ calls the same ``disclosure`` service (or form) the web UI calls.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import django_filters
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -28,6 +29,7 @@ from cases.models import Case
 from disclosure import services
 from disclosure.models import (
     Advisory,
+    AdvisoryRevision,
     Embargo,
     EmbargoClock,
     EmbargoProposal,
@@ -301,6 +303,25 @@ class CaseAdvisoryView(CaseAPIView):
         return Response(AdvisoryDraftSerializer(advisory).data)
 
 
+class PublicAdvisoryFilter(django_filters.FilterSet):
+    updated_since = UpdatedSinceFilter(
+        "published_at",
+        method="filter_updated_since",
+        help_text="Advisories published or revised at or after this moment (ISO 8601).",
+    )
+
+    class Meta:
+        model = Advisory
+        fields = ["updated_since"]
+
+    def filter_updated_since(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
+        # A published revision is public news; edits of the working copy are not.
+        revised = AdvisoryRevision.objects.filter(
+            advisory=OuterRef("pk"), published_at__gte=value.astimezone(dt.UTC)
+        )
+        return queryset.filter(Exists(revised))
+
+
 class PublishedAdvisoryPagination(StableCursorPagination):
     ordering = ("-published_at", "-id")
 
@@ -317,7 +338,7 @@ class PublicAdvisoryViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = PublishedAdvisoryPagination
     lookup_field = "identifier"
     lookup_value_regex = r"[A-Za-z0-9-]+"
-    filterset_fields: list[str] = []
+    filterset_class = PublicAdvisoryFilter
     search_fields = ["identifier"]
     ordering_fields = ["published_at"]
 

@@ -228,6 +228,8 @@ def test_published_advisories_are_anonymous_with_links_to_their_files(
     assert body["links"]["csaf"].endswith(f"/advisories/{advisory.identifier}/csaf.json")
     assert body["links"]["osv"] and body["links"]["cve"]
     assert client.get(body["links"]["csaf"].replace("http://testserver", "")).status_code == 200
+    assert client.get(f"/api/v1/advisories/?updated_since={in_days(-1)}").json()["results"]
+    assert client.get(f"/api/v1/advisories/?updated_since={in_days(1)}").json()["results"] == []
 
 
 def test_an_unpublished_advisory_does_not_exist_publicly(
