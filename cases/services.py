@@ -135,7 +135,6 @@ def open_case_from_report(
         add_participant(case, actor, user=actor, role=Role.COORDINATOR, notify=False)
         for project in projects:
             add_project(case, actor, project)
-        _file_report(case, report, actor, ReportStatus.IN_CASE)
         vuln = Vulnerability.objects.create(
             case=case, title=report.title, cwe=report.cwe, description=""
         )
@@ -145,6 +144,9 @@ def open_case_from_report(
             AffectedPackage.objects.create(
                 vulnerability=vuln, purl=report.package or report.purl, vers=report.vers
             )
+        # After the vulnerability exists: filing the report credits its reporter on it
+        # (before, the first reporter of every case went uncredited).
+        _file_report(case, report, actor, ReportStatus.IN_CASE)
         case.refresh_severity()
         _emit("case.opened", case_id=case.pk, actor_id=getattr(actor, "pk", None))
     return case
