@@ -199,6 +199,9 @@ def test_two_partners_report_one_flaw_and_it_ends_as_a_public_advisory(
     vulnerability = case.vulnerabilities.get()
     maint.goto(f"/cases/{case.reference}/vulnerabilities/{vulnerability.pk}/edit/")
     maint.get_by_label("CVE id").fill("CVE-2026-31337")
+    maint.get_by_label("Affected packages").fill(
+        "pkg:pypi/libexample | vers:pypi/>=1.0|<1.4.2 | 1.4.2"
+    )
     maint.get_by_role("button", name=re.compile("Save")).click()
     maint.wait_for_load_state()
     vulnerability.refresh_from_db()
@@ -254,6 +257,11 @@ def test_two_partners_report_one_flaw_and_it_ends_as_a_public_advisory(
         anonymous.wait_for_load_state()
         assert anonymous.get_by_role("heading", level=1).inner_text()
         assert anonymous.get_by_text("CVE-2026-31337").first.is_visible()
+        assert anonymous.get_by_role("cell", name="1.4.2").first.is_visible()  # fixed in
+        # Both partners are credited (each agreed when reporting), nobody else.
+        credits = anonymous.get_by_text(re.compile("Credits")).first.inner_text()
+        assert re.search(r"\bpartner \(finder\)", credits), credits
+        assert "partner2 (finder)" in credits
         for name in ("CSAF", "OSV", "CVE"):
             assert anonymous.get_by_role("link", name=re.compile(name)).first.is_visible()
         assert_accessible(anonymous)
