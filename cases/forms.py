@@ -29,6 +29,7 @@ from cases.validators import (
     normalise_vers,
     parse_cvss,
 )
+from cases.widgets import FastSelect
 
 # --------------------------------------------------------------------------- case list
 
@@ -83,16 +84,19 @@ class TransitionForm(forms.Form):
 
 
 class ParticipantForm(forms.Form):
+    # FastSelect: thousands of organisations and people at scale (cases/widgets.py).
     organisation = forms.ModelChoiceField(
         queryset=Organisation.objects.exclude(kind=Organisation.Kind.SIRT),
         required=False,
         empty_label="— none —",
+        widget=FastSelect,
     )
     user = forms.ModelChoiceField(
         queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
         required=False,
         empty_label="— none —",
         label="Or a single person",
+        widget=FastSelect,
     )
     role = forms.ChoiceField(
         choices=[c for c in ParticipantRole.choices if c[0] != ParticipantRole.COORDINATOR]
@@ -225,6 +229,7 @@ class CommentForm(forms.Form):
         queryset=Organisation.objects.none(),
         required=False,
         help_text="Only for “one organisation”: who may read it (coordinators always can).",
+        widget=FastSelect,  # every participant organisation: 200 in a large case
     )
 
     def __init__(self, *args: Any, case_access: CaseAccess, **kwargs: Any) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 
+from cases.widgets import FastSelect
 from disclosure.models import (
     DeploymentStatus,
     Embargo,
@@ -116,7 +117,8 @@ class ProjectReleaseForm(forms.Form):
 
 
 class PreNotificationForm(forms.Form):
-    organisation = forms.ModelChoiceField(queryset=None)
+    # FastSelect: every partner of a large case (cases/widgets.py).
+    organisation = forms.ModelChoiceField(queryset=None, widget=FastSelect)
     notify_at = utc_field(
         "Pre-notify on", required=False, help_text="Empty: 5 working days before the release."
     )
@@ -131,7 +133,8 @@ class AcknowledgeForm(ConfirmForm):
 
 
 class DeploymentForm(forms.Form):
-    organisation = forms.ModelChoiceField(queryset=None)
+    # FastSelect: every partner of a large case (cases/widgets.py).
+    organisation = forms.ModelChoiceField(queryset=None, widget=FastSelect)
     status = forms.ChoiceField(choices=DeploymentStatus.choices)
     note = forms.CharField(required=False, max_length=500)
 
