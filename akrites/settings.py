@@ -134,8 +134,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-# Django 6 default, opted into now: URLs typed without a scheme are https.
-FORMS_URLFIELD_ASSUME_HTTPS = True
 
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out (username, IP) pair before any password check.
@@ -172,6 +170,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+# Development and tests serve static files straight from the finders; production from
+# the collected, hashed and compressed STATIC_ROOT.
+WHITENOISE_AUTOREFRESH = DEBUG or TESTING
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
 # Uploaded files live outside every served folder; only access-checked views read them.
 PRIVATE_STORAGE_ROOT = Path(os.environ.get("PRIVATE_STORAGE_ROOT", DATA_DIR / "private"))
 STORAGES = {

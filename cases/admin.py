@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db import models
 from django.http import HttpRequest
 
 from cases.models import (
@@ -80,6 +81,8 @@ class ProjectAdmin(admin.ModelAdmin):
     list_display = ["name", "organisation", "repository_url"]
     list_filter = ["organisation"]
     search_fields = ["name", "slug", "repository_url"]
+    # Django 6's default, chosen now: a repository typed without a scheme is https.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 class ParticipantInline(admin.TabularInline):
