@@ -200,3 +200,7 @@ class InvitationAdmin(ReadOnlyAdmin):
     list_display = ["email", "organisation", "invited_by", "created_at", "accepted_at"]
     search_fields = ["email", "organisation__name"]
     list_select_related = ["organisation", "invited_by"]
+
+
+# The User admin with the "Reset second factor" action lives with the accounts code.
+from cases.accounts import admin as accounts_admin  # noqa: E402, F401

@@ -10,12 +10,14 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db import models
 
 from cases.access import CaseAccess
 from cases.models import (
     Case,
     CaseState,
     CommentVisibility,
+    Credit,
     Organisation,
     ParticipantRole,
     Project,
@@ -48,16 +50,27 @@ DEFAULT_SORT = "-updated"
 
 
 class CaseFilterForm(forms.Form):
+    # FastSelect: four selects on the most visited page; Django's per-option templates
+    # were a third of its rendering time (cases/widgets.py).
     q = forms.CharField(label="Search", required=False, max_length=200)
     state = forms.ChoiceField(
-        required=False, choices=[("", "Any state"), ("open", "Open"), *CaseState.choices]
+        required=False,
+        choices=[("", "Any state"), ("open", "Open"), *CaseState.choices],
+        widget=FastSelect,
     )
-    severity = forms.ChoiceField(required=False, choices=[("", "Any severity"), *Severity.choices])
+    severity = forms.ChoiceField(
+        required=False, choices=[("", "Any severity"), *Severity.choices], widget=FastSelect
+    )
     project = forms.ModelChoiceField(
-        required=False, queryset=Project.objects.none(), empty_label="Any project"
+        required=False,
+        queryset=Project.objects.none(),
+        empty_label="Any project",
+        widget=FastSelect,
     )
     sort = forms.ChoiceField(
-        required=False, choices=[(k, label) for k, (label, _) in SORTS.items()]
+        required=False,
+        choices=[(k, label) for k, (label, _) in SORTS.items()],
+        widget=FastSelect,
     )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
@@ -352,3 +365,70 @@ class ProfileForm(forms.Form):
         choices=_timezone_choices,
         help_text="Embargo and release dates are shown in this zone.",
     )
+
+
+# --------------------------------------------------------------------------- case projects
+
+
+class CaseProjectForm(forms.Form):
+    # Every project: projects are the portal's catalogue, not case data.
+    project = forms.ModelChoiceField(queryset=Project.objects.all(), empty_label="— choose —")
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.case = case
+
+    def clean_project(self) -> Project:
+        project = self.cleaned_data["project"]
+        if self.case.projects.filter(pk=project.pk).exists():
+            raise ValidationError(f"{project.name} is already a project of this case.")
+        return project
+
+
+# --------------------------------------------------------------------------- credits
+
+
+def case_people(case: Case) -> Any:
+    """Active people who take part in ``case``, themselves or through their organisation:
+    the only accounts a credit may name (any wider list would reveal who uses the portal)."""
+    active = case.participants.active()
+    people = active.filter(user__isnull=False).values("user")
+    organisations = active.filter(organisation__isnull=False).values("organisation")
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(models.Q(pk__in=people) | models.Q(memberships__organisation__in=organisations))
+        .distinct()
+        .order_by("username")
+    )
+
+
+class CreditForm(forms.Form):
+    name = forms.CharField(max_length=200, help_text="As it should appear in advisories.")
+    kind = forms.ChoiceField(choices=Credit.Kind.choices, initial=Credit.Kind.FINDER)
+    user = forms.ModelChoiceField(
+        queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label="— no account —",
+        label="Account",
+        help_text="The credited person decides themselves whether they are named.",
+    )
+    consented = forms.BooleanField(
+        required=False,
+        label="They agreed to be named",
+        help_text="Only for a credit without an account.",
+    )
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = case_people(case)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("user") and data.get("consented"):
+            self.add_error("consented", "The person with this account gives consent themselves.")
+        return data
+
+
+class CreditConsentForm(forms.Form):
+    consent = forms.ChoiceField(choices=[("give", "Give consent"), ("withdraw", "Withdraw")])

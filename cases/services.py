@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
@@ -352,6 +352,18 @@ def add_project(case: Case, actor: Any, project: Project) -> None:
         case.log(actor, "case.project.added", {"project": project.name})
 
 
+def remove_project(case: Case, actor: Any, project: Project) -> None:
+    """Take a project off the case (a triage mistake, or the flaw is not in it after all)."""
+    with transaction.atomic():
+        # Lock the case row: two coordinators editing the projects at once serialise here.
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        if not case.projects.filter(pk=project.pk).exists():
+            raise ValidationError({"project": f"{project.name} is not a project of this case."})
+        case.projects.remove(project)
+        case.log(actor, "case.project.removed", {"project": project.name})
+        case.touch()
+
+
 # --------------------------------------------------------------------------- discussion
 
 
@@ -522,3 +534,85 @@ def save_vulnerability(
         )
         case.refresh_severity()
     return vuln
+
+
+# --------------------------------------------------------------------------- credits
+# Timeline entries of credits carry ids and the kind, never the name: every participant
+# reads the timeline, and a credited name can be a reporter whom others must not learn of.
+
+
+def add_credit(
+    vulnerability: Vulnerability,
+    actor: Any,
+    *,
+    name: str,
+    kind: str = Credit.Kind.FINDER,
+    user: Any = None,
+    consented: bool = False,
+) -> Credit:
+    """Credit someone on a vulnerability. A credit with an account waits for its person's
+    consent (``set_credit_consent``); for one without, the actor vouches for it."""
+    case = vulnerability.case
+    access.require(access.access_for(actor, case), "edit_vulnerability")
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Give the name to credit."})
+    if kind not in Credit.Kind.values:
+        raise ValidationError({"kind": "Choose a kind of credit."})
+    if user is not None and consented:
+        raise ValidationError(
+            {"consented": "Only the credited person can consent for their own account."}
+        )
+    with transaction.atomic():
+        vulnerability = Vulnerability.objects.select_for_update().get(pk=vulnerability.pk)
+        if user is not None and vulnerability.credits.filter(user=user, kind=kind).exists():
+            raise ValidationError({"user": "This person already has this credit."})
+        credit = Credit.objects.create(
+            vulnerability=vulnerability, name=name, kind=kind, user=user, consented=consented
+        )
+        case.log(
+            actor,
+            "case.credit.added",
+            {
+                "vulnerability": vulnerability.pk,
+                "credit": credit.pk,
+                "kind": kind,
+                "consented": consented,
+            },
+        )
+        case.touch()
+    return credit
+
+
+def remove_credit(credit: Credit, actor: Any) -> None:
+    case = credit.vulnerability.case
+    access.require(access.access_for(actor, case), "edit_vulnerability")
+    with transaction.atomic():
+        credit = Credit.objects.select_for_update().filter(pk=credit.pk).first()
+        if credit is None:  # removed by someone else a moment ago
+            return
+        data = {"vulnerability": credit.vulnerability_id, "credit": credit.pk, "kind": credit.kind}
+        credit.delete()
+        case.log(actor, "case.credit.removed", data)
+        case.touch()
+
+
+def set_credit_consent(credit: Credit, user: Any, consented: bool) -> Credit:
+    """The credited person gives or withdraws consent to be named in advisories."""
+    case = credit.vulnerability.case
+    access.require(access.access_for(user, case), "view_case")
+    with transaction.atomic():
+        credit = Credit.objects.select_for_update().get(pk=credit.pk)
+        if credit.user_id is None or credit.user_id != getattr(user, "pk", None):
+            raise PermissionDenied("Only the credited person can change this consent.")
+        if credit.consented == consented:
+            return credit
+        credit.consented = consented
+        credit.save(update_fields=["consented"])
+        case.log(
+            user,
+            "case.credit.consent_given" if consented else "case.credit.consent_withdrawn",
+            {"vulnerability": credit.vulnerability_id, "credit": credit.pk, "consented": consented},
+        )
+        case.touch()
+    return credit

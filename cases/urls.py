@@ -41,6 +41,25 @@ urlpatterns = [
         views.vulnerability_edit,
         name="vulnerability_edit",
     ),
+    path("cases/<str:reference>/projects/add/", views.case_project_add, name="case_project_add"),
+    path(
+        "cases/<str:reference>/projects/<int:pk>/remove/",
+        views.case_project_remove,
+        name="case_project_remove",
+    ),
+    path(
+        "cases/<str:reference>/vulnerabilities/<int:pk>/credits/add/",
+        views.credit_add,
+        name="credit_add",
+    ),
+    path(
+        "cases/<str:reference>/credits/<int:pk>/remove/", views.credit_remove, name="credit_remove"
+    ),
+    path(
+        "cases/<str:reference>/credits/<int:pk>/consent/",
+        views.credit_consent,
+        name="credit_consent",
+    ),
     # reports and triage
     path("reports/", views.report_list, name="report_list"),
     path("reports/new/", views.report_new, name="report_new"),

@@ -110,6 +110,12 @@ def api_on_case(ok: Any, allowed: tuple[str, ...] = IN_CASE) -> dict[str, Any]:
     return with_(on_case(ok, allowed), anonymous=UNAUTHENTICATED)
 
 
+def _reporter_credit(s: Any) -> int:
+    from cases.models import Credit
+
+    return Credit.objects.get(vulnerability__case=s.case, user=s.users["reporter"]).pk
+
+
 CASE = {"reference": "case.reference"}
 ADVISORY = {"identifier": "extra.advisory.identifier"}
 COORDINATOR = ("coordinator",)
@@ -208,6 +214,27 @@ PERMISSIONS: dict[str, dict[str, Any]] = {
         "kwargs": {**CASE, "pk": "vulnerability.pk"},
         "GET": on_case(OK, ("maintainer", "coordinator")),
         "POST": on_case(REFUSED, ("maintainer", "coordinator")),
+    },
+    # Projects of a case are the SIRT's; an empty POST names no project (field error).
+    "cases:case_project_add": {"kwargs": CASE, "POST": on_case(REFUSED, COORDINATOR)},
+    "cases:case_project_remove": {
+        "kwargs": {**CASE, "pk": "world.project.pk"},
+        "POST": on_case(REDIRECT, COORDINATOR),
+    },
+    # Credits are edited with the vulnerabilities; an empty POST has no name.
+    "cases:credit_add": {
+        "kwargs": {**CASE, "pk": "vulnerability.pk"},
+        "POST": on_case(REFUSED, ("maintainer", "coordinator")),
+    },
+    "cases:credit_remove": {
+        "kwargs": {**CASE, "pk": "extra.credit.pk"},
+        "POST": on_case(REDIRECT, ("maintainer", "coordinator")),
+    },
+    # Consent is the credited person's alone (the reporter's own credit, filed with the
+    # report): for anyone else the credit is missing. An empty POST chooses nothing.
+    "cases:credit_consent": {
+        "kwargs": {**CASE, "pk": _reporter_credit},
+        "POST": with_(on_case(NOT_FOUND), reporter=REFUSED),
     },
     # ----------------------------------------------------------- cases: reports, triage
     # Everybody may send reports and list their own; the SIRT sees all of them.

@@ -21,6 +21,8 @@ from cases.views.case_edit import (
     vulnerability_add,
     vulnerability_edit,
 )
+from cases.views.case_projects import case_project_add, case_project_remove
+from cases.views.credits import credit_add, credit_consent, credit_remove
 from cases.views.errors import page_not_found, permission_denied, server_error
 from cases.views.home import case_list, home, profile
 from cases.views.intake import report_new, token_create, token_revoke
@@ -41,8 +43,13 @@ __all__ = [
     "case_edit",
     "case_list",
     "case_mark_duplicate",
+    "case_project_add",
+    "case_project_remove",
     "case_transition",
     "comment_post",
+    "credit_add",
+    "credit_consent",
+    "credit_remove",
     "home",
     "page_not_found",
     "participant_add",
