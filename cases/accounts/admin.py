@@ -16,7 +16,11 @@ from cases.accounts.mfa import reset_second_factor
 User = get_user_model()
 
 
-@admin.action(description="Reset second factor (and end all sessions and API tokens)")
+# "change": staff who may only view users must not be able to sign them out.
+@admin.action(
+    description="Reset second factor (and end all sessions and API tokens)",
+    permissions=["change"],
+)
 def reset_second_factor_action(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet
 ) -> None:
