@@ -19,12 +19,8 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def case_project_form(context: template.Context, case: Case) -> CaseProjectForm:
-    form = context.get("project_form") or CaseProjectForm(case=case, auto_id="id_project_%s")
-    # Offer only projects the case does not have yet (the form still refuses them, for a
-    # stale page).
-    field = form.fields["project"]
-    field.queryset = field.queryset.exclude(pk__in=case.projects.values("pk"))
-    return form
+    # The project is typed by name (cases/forms.py); the form refuses one the case has.
+    return context.get("project_form") or CaseProjectForm(case=case, auto_id="id_project_%s")
 
 
 @register.simple_tag(takes_context=True)

@@ -41,7 +41,7 @@ def test_only_coordinators_add_a_project_to_a_case(
     request: Any, client_for: Any, case: Case, other_project: Any, persona: str, expected: int
 ) -> None:
     user = request.getfixturevalue(persona)
-    response = client_for(user).post(add_url(case), {"project": other_project.pk})
+    response = client_for(user).post(add_url(case), {"project": other_project.name})
     assert response.status_code == expected
     assert case.projects.filter(pk=other_project.pk).exists() == (expected == 302)
 
@@ -49,7 +49,7 @@ def test_only_coordinators_add_a_project_to_a_case(
 def test_a_partner_in_the_case_may_not_add_a_project(
     client_for: Any, partner: Any, partner_case: Case, other_project: Any
 ) -> None:
-    response = client_for(partner).post(add_url(partner_case), {"project": other_project.pk})
+    response = client_for(partner).post(add_url(partner_case), {"project": other_project.name})
     assert response.status_code == 403
     assert project_names(partner_case) == ["libexample"]
 
@@ -57,7 +57,7 @@ def test_a_partner_in_the_case_may_not_add_a_project(
 def test_anonymous_is_sent_to_sign_in_and_nothing_is_added(
     client: Any, case: Case, other_project: Any
 ) -> None:
-    response = client.post(add_url(case), {"project": other_project.pk})
+    response = client.post(add_url(case), {"project": other_project.name})
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
     assert project_names(case) == ["libexample"]
@@ -66,7 +66,7 @@ def test_anonymous_is_sent_to_sign_in_and_nothing_is_added(
 def test_coordinator_adds_a_project_and_the_timeline_says_so(
     client_for: Any, coordinator: Any, case: Case, other_project: Any
 ) -> None:
-    response = client_for(coordinator).post(add_url(case), {"project": other_project.pk})
+    response = client_for(coordinator).post(add_url(case), {"project": other_project.name})
 
     assert response.status_code == 302
     assert response["Location"] == case.get_absolute_url()
@@ -80,8 +80,8 @@ def test_coordinator_adds_a_project_and_the_timeline_says_so(
     ("data", "field_error"),
     [
         ({}, "This field is required."),
-        ({"project": "999999"}, "Select a valid choice."),
-        ({"project": "not-a-number"}, "Select a valid choice."),
+        ({"project": "999999"}, "There is no project named"),
+        ({"project": "not-a-project"}, "There is no project named"),
     ],
 )
 def test_a_missing_or_unknown_project_is_a_field_error_and_adds_nothing(
@@ -101,7 +101,7 @@ def test_a_project_already_on_the_case_is_refused_with_a_field_error(
     client_for: Any, coordinator: Any, case: Case, project: Any
 ) -> None:
     entries = case.timeline.count()
-    response = client_for(coordinator).post(add_url(case), {"project": project.pk})
+    response = client_for(coordinator).post(add_url(case), {"project": project.name})
 
     assert response.status_code == 400
     assert "libexample is already a project of this case." in response.content.decode()
@@ -162,7 +162,9 @@ def test_the_case_page_offers_the_project_forms_to_coordinators_only(
     page = client_for(coordinator).get(case.get_absolute_url()).content.decode()
     assert add_url(case) in page
     assert remove_url(case, case.projects.get()) in page
-    assert f'<option value="{other_project.pk}">fastparse</option>' in page
+    assert 'name="project"' in page
+    # The catalogue is not listed on the case page: it would grow with every project.
+    assert "fastparse" not in page
 
     page = client_for(maintainer).get(case.get_absolute_url()).content.decode()
     assert add_url(case) not in page
