@@ -60,13 +60,23 @@ def build_content(advisory: Advisory, *, previous: dict[str, Any] | None = None)
     ``previous`` is the content of the last published revision: vulnerabilities keep
     the OSV ids they were published under, new ones get the next free number.
     """
+    from disclosure.models.release import ProjectRelease, ReleaseStatus
+
     case = advisory.case
+    # The version each project released under the release plan: the "fixed in" of a
+    # package whose vulnerability entry names no fixed version itself.
+    released = dict(
+        ProjectRelease.objects.filter(
+            plan__case=case, status=ReleaseStatus.RELEASED, fixed_version__gt=""
+        ).values_list("project_id", "fixed_version")
+    )
     projects = [
         {
             "name": p.name,
             "vendor": p.organisation.name,
             "repository_url": p.repository_url,
             "purls": [purl_without_version(u) for u in p.purls],
+            "released_version": released.get(p.pk, ""),
         }
         for p in case.projects.select_related("organisation").order_by("name")
     ]
@@ -90,7 +100,12 @@ def build_content(advisory: Advisory, *, previous: dict[str, Any] | None = None)
                 {
                     "purl": purl_without_version(a.purl),
                     "vers": a.vers,
-                    "fixed_versions": [str(v) for v in a.fixed_versions],
+                    "fixed_versions": [str(v) for v in a.fixed_versions]
+                    or (
+                        [project["released_version"]]
+                        if project and project["released_version"]
+                        else []
+                    ),
                     "product": project["name"] if project else package_name(a.purl),
                     "vendor": project["vendor"] if project else "",
                     "repository_url": project["repository_url"] if project else "",

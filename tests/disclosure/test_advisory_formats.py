@@ -204,3 +204,55 @@ def test_cve_record_has_org_id_cwe_metrics_and_versions(advisory):
         affected["versions"]
     )
     assert affected["defaultStatus"] == "unaffected"
+
+
+def test_a_package_without_fixed_versions_takes_the_version_its_project_released(
+    rich_case, coordinator, second_coordinator, other_project
+):
+    from disclosure import services as disclosure_services
+
+    plan = disclosure_services.get_or_create_plan(rich_case)
+    disclosure_services.save_release_plan(
+        rich_case, coordinator, target_at=None, expected_version=plan.version
+    )
+    release = plan.project_releases.get(project=other_project)
+    disclosure_services.update_project_release(
+        release,
+        coordinator,
+        fixed_version="0.9.4",
+        fix_url="https://git.example.org/fastparse/commit/abc123",
+        status="released",
+        expected_version=release.version,
+    )
+
+    advisory = published_advisory(rich_case, coordinator, second_coordinator)
+    content = advisory.current_revision.content
+    fastparse = [
+        a
+        for v in content["vulnerabilities"]
+        for a in v["affected"]
+        if a["purl"] == "pkg:pypi/fastparse"
+    ]
+
+    assert fastparse and all(a["fixed_versions"] == ["0.9.4"] for a in fastparse)
+    assert_valid_csaf(csaf.render(advisory))
+    for record in osv.render(advisory).values():
+        osv_validator().validate(record)
+    document = csaf.render(advisory)
+    fixed_ids = {
+        pid for v in document["vulnerabilities"] for pid in v["product_status"].get("fixed", [])
+    }
+
+    def products(node: dict[str, Any]) -> list[dict[str, Any]]:
+        found = [node["product"]] if "product" in node else []
+        for child in node.get("branches", []):
+            found += products(child)
+        return found
+
+    released = [
+        p["product_id"]
+        for branch in document["product_tree"]["branches"]
+        for p in products(branch)
+        if "0.9.4" in p["name"]
+    ]
+    assert released and set(released) <= fixed_ids
