@@ -30,6 +30,7 @@ test: install
 	@test -f tests/e2e/node_modules/axe-core/axe.min.js || npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) -m pytest -n $(PYTEST_WORKERS) -q
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	DEBUG=1 DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) manage.py makemigrations --check --dry-run
 
 # Production mode: gunicorn + the django-q2 cluster on PostgreSQL, DEBUG off, settings
