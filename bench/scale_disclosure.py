@@ -164,6 +164,8 @@ def disclosure_rows(seeder: ScaleSeeder) -> None:
                 released_at = now - timedelta(days=16)  # outside the deployment window
         fixed_at = None if state == CaseState.IN_PROGRESS else c["created"] + timedelta(days=20)
         plans.append((plan, cid, target, fixed_at, released_at, c["created"], c["updated"]))
+        # What build_content reads back as each project's released version.
+        c["released_version"] = "1.9.3" if released_at else ""
         for p in c["projects"]:
             status = "released" if released_at else ("ready" if fixed_at else "planned")
             releases.append(
@@ -398,6 +400,7 @@ def _content(
                 "vendor": org_name[s.project_org[p]],
                 "repository_url": f"https://git.example.org/{s.project_name[p]}",
                 "purls": [s.project_purl[p]],
+                "released_version": c.get("released_version", ""),
             }
             for p in c["projects"]
         ),
