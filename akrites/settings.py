@@ -35,16 +35,24 @@ def env_list(name: str, default: str = "") -> list[str]:
 TESTING = "pytest" in sys.modules or sys.argv[1:2] == ["test"]
 DEBUG = env_bool("DEBUG", False)
 
+NO_KEY_MESSAGE = (
+    "SECRET_KEY is not set. Set the SECRET_KEY environment variable to a long random "
+    "string (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(50))'`), "
+    "or set DEBUG=1 for local development."
+)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if DEBUG or TESTING:
-        SECRET_KEY = "insecure-development-key-never-use-in-production-0123456789abcdef"  # noqa: S105
-    else:
-        raise ImproperlyConfigured(
-            "SECRET_KEY is not set. Set the SECRET_KEY environment variable to a long random "
-            "string (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(50))'`), "
-            "or set DEBUG=1 for local development."
-        )
+if not SECRET_KEY and (DEBUG or TESTING):
+    SECRET_KEY = "insecure-development-key-never-use-in-production-0123456789abcdef"  # noqa: S105
+# Without a key, management commands that sign nothing (migrate, makemigrations,
+# check) still run; serving refuses at start (akrites/wsgi.py, asgi.py) and anything
+# that signs raises Django's own "SECRET_KEY must not be empty".
+
+
+def require_secret_key() -> None:
+    """Refuse a production start without SECRET_KEY, with a message that says what to do."""
+    if not SECRET_KEY:
+        raise ImproperlyConfigured(NO_KEY_MESSAGE)
+
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG or TESTING else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
