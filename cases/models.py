@@ -219,23 +219,33 @@ def severity_for_score(score: float | None) -> str:
     return Severity.NONE
 
 
-class CaseCounter(models.Model):
-    """One row per year; locked while a reference is allocated, so numbers have no gaps."""
+class YearCounter(models.Model):
+    """One row per year; locked while a number is allocated, so numbers have no gaps."""
 
     year = models.PositiveIntegerField(primary_key=True)
     last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last_number}"
 
     @classmethod
-    def next_reference(cls, year: int) -> str:
-        """Allocate the next reference; call inside the transaction that creates the case."""
+    def allocate(cls, year: int) -> int:
+        """The next number of ``year``; call inside the transaction that uses it."""
         cls.objects.bulk_create([cls(year=year)], ignore_conflicts=True)
         counter = cls.objects.select_for_update().get(year=year)
         counter.last_number += 1
         counter.save(update_fields=["last_number"])
-        return f"{settings.CASE_REFERENCE_PREFIX}-{year}-{counter.last_number:04d}"
+        return counter.last_number
+
+
+class CaseCounter(YearCounter):
+    @classmethod
+    def next_reference(cls, year: int) -> str:
+        """Allocate the next reference; call inside the transaction that creates the case."""
+        return f"{settings.CASE_REFERENCE_PREFIX}-{year}-{cls.allocate(year):04d}"
 
 
 class CaseQuerySet(models.QuerySet):

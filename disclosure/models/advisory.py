@@ -30,7 +30,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.models import Case, StaleEdit, TransitionError
+from cases.models import Case, StaleEdit, TransitionError, YearCounter
 
 
 class AdvisoryState(models.TextChoices):
@@ -59,23 +59,11 @@ def _emit(event: str, **ids: Any) -> None:
     notify.event(event, **ids)
 
 
-class AdvisoryCounter(models.Model):
-    """One row per year; locked while an identifier is allocated, so numbers have no gaps."""
-
-    year = models.PositiveIntegerField(primary_key=True)
-    last_number = models.PositiveIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"{self.year}: {self.last_number}"
-
+class AdvisoryCounter(YearCounter):
     @classmethod
     def next_identifier(cls, year: int) -> str:
         """Allocate the next identifier; call inside the transaction that publishes."""
-        cls.objects.bulk_create([cls(year=year)], ignore_conflicts=True)
-        counter = cls.objects.select_for_update().get(year=year)
-        counter.last_number += 1
-        counter.save(update_fields=["last_number"])
-        return f"{settings.ADVISORY_ID_PREFIX}-{year}-{counter.last_number:04d}"
+        return f"{settings.ADVISORY_ID_PREFIX}-{year}-{cls.allocate(year):04d}"
 
 
 class AdvisoryQuerySet(models.QuerySet):
