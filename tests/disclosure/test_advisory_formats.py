@@ -18,11 +18,13 @@ from disclosure.formats import csaf, cve, osv
 from disclosure.models import Advisory
 from tests.disclosure.advisory_factories import approved_advisory, enrich_case, published_advisory
 
-OSV_SCHEMA = Path(settings.BASE_DIR).parent / "shared" / "schemas" / "osv-1.7.5.schema.json"
+# Taken from the `osv` package on PyPI by `make test` (scripts/fetch_schemas.py).
+OSV_SCHEMA = Path(settings.BASE_DIR) / ".venv" / "schemas" / "osv-1.6.7.schema.json"
 
 
 def osv_validator() -> jsonschema.Validator:
     """The OSV schema with our configured id prefix added to its registered ones."""
+    assert OSV_SCHEMA.exists(), f"{OSV_SCHEMA} is missing: run `make test` (it fetches it)"
     schema = json.loads(OSV_SCHEMA.read_text())
     prefix = schema["$defs"]["prefix"]
     prefix["pattern"] = prefix["pattern"].replace("^(", f"^({settings.OSV_ID_PREFIX}|", 1)
