@@ -49,7 +49,7 @@ serve: install
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/akrites_scale
 BENCH_ARGS ?=
 bench: install
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench $(BENCH_ARGS)
+	AKRITES_BENCH=1 DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench $(BENCH_ARGS)
 
 lint: install
 	$(PY) -m ruff check . && $(PY) -m ruff format --check .

@@ -92,7 +92,7 @@ def portal_wide(user: Any, name: str, compute: Callable[[], Any]) -> Any:
     """
     if not access.is_sirt(user):
         return compute()
-    seconds = getattr(settings, "DASHBOARD_CACHE_SECONDS", 0 if settings.TESTING else 60)
+    seconds = settings.DASHBOARD_CACHE_SECONDS
     if not seconds:
         return compute()
     return cache.get_or_set(f"akrites:dashboard:sirt:{name}", compute, seconds)
