@@ -6,9 +6,12 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/akrites
+# The tests of what several processes share (throttles) use a real Redis: database 15,
+# keys under a prefix per test (tests/shared_cache.py). .ci/run starts redis-server.
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test install lint format migrate demo serve bench clean
+.PHONY: run test install lint format migrate demo serve bench eval-dedupe clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,12 +34,16 @@ run: install
 	DEBUG=1 $(PY) manage.py setup_schedules
 	DEBUG=1 HOST=$(HOST) PORT=$(PORT) $(PY) manage.py run_portal --host $(HOST) --port $(PORT)
 
+# --action-coverage: the run fails if a registered timeline or audit action code was
+# never written by the application (tests/action_coverage.py). lint-imports: the layer
+# contracts in pyproject.toml ([tool.importlinter]).
 test: install $(SCHEMAS)
 	@DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) scripts/check_database.py
 	@test -f tests/e2e/node_modules/axe-core/axe.min.js || npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error
-	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) -m pytest -n $(PYTEST_WORKERS) -q
+	TEST_REDIS_URL=$(TEST_REDIS_URL) DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) -m pytest -n $(PYTEST_WORKERS) -q --action-coverage
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
 	DEBUG=1 DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) manage.py makemigrations --check --dry-run
 
 # Production mode: gunicorn + the django-q2 cluster on PostgreSQL, DEBUG off, settings
@@ -51,8 +58,16 @@ BENCH_ARGS ?=
 bench: install
 	AKRITES_BENCH=1 DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m bench $(BENCH_ARGS)
 
+# Duplicate detection measured on a labelled set of real advisories (README, "Duplicate
+# detection: the figures"); not part of `make test`. Creates and drops a throwaway
+# database (test_akrites_eval); DEDUPE_SET=<folder> for another set in the same format.
+EVAL_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/akrites_eval
+DEDUPE_SET ?= ../shared/eval/dedupe
+eval-dedupe: install
+	DATABASE_URL=$(EVAL_DATABASE_URL) $(PY) manage.py eval_dedupe "$(DEDUPE_SET)"
+
 lint: install
-	$(PY) -m ruff check . && $(PY) -m ruff format --check .
+	$(PY) -m ruff check . && $(PY) -m ruff format --check . && $(VENV)/bin/lint-imports
 
 format: install
 	$(PY) -m ruff check --fix . && $(PY) -m ruff format .

@@ -8,8 +8,10 @@ from drf_spectacular.views import (
 from rest_framework.routers import DefaultRouter
 
 from cases import api as cases_api
+from cases import api_batches
 from cases.api_common import api_not_found
 from disclosure import api as disclosure_api
+from disclosure.notifications import api as notifications_api
 
 CASE = r"cases/(?P<case_reference>[A-Za-z0-9]+-\d{4}-\d+)"
 
@@ -24,11 +26,20 @@ router.register(f"{CASE}/vulnerabilities", cases_api.VulnerabilityViewSet, basen
 router.register(f"{CASE}/comments", cases_api.CommentViewSet, basename="comment")
 
 disclosure_api.register(router, CASE)
+notifications_api.register(router)
 
 app_name = "api"
 
 urlpatterns = [
     path("me/", cases_api.me, name="me"),
+    # Before the router: its reports/{id}/ would take "batch" and "sarif" for ids.
+    path("reports/batch/", api_batches.ReportBatchCreateView.as_view(), name="report_batch_create"),
+    path("reports/sarif/", api_batches.SarifCreateView.as_view(), name="report_sarif_create"),
+    path(
+        "reports/batches/<int:pk>/",
+        api_batches.ReportBatchDetailView.as_view(),
+        name="report_batch",
+    ),
     *disclosure_api.urlpatterns(CASE),
     path("", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -30,7 +30,24 @@ bind = os.environ.get(
     "GUNICORN_BIND", f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 )
 workers = _int("WEB_CONCURRENCY", default_workers(cap=_int("GUNICORN_MAX_WORKERS", 12)))
+# Sync workers serve one request at a time, so a health probe on the web port waits
+# behind every slow request. Probes go to the health listener instead (below).
 worker_class = "sync"
+
+
+def default_health_bind(web_bind: str) -> str:
+    """The web port + 1 on the same address; none for a Unix socket."""
+    host, _, port = web_bind.rpartition(":")
+    if web_bind.startswith("unix:") or not host or not port.isdigit():
+        return ""
+    return f"{host}:{int(port) + 1}"
+
+
+# The health listener (akrites/health_listener.py): /healthz/live, /healthz/ready and
+# /healthz on their own port, answered by a thread of the master process, which
+# serves no requests and so answers within milliseconds while every worker is busy.
+# HEALTH_BIND="" turns it off (the web port answers the same paths, when it can).
+health_bind = os.environ.get("HEALTH_BIND", default_health_bind(bind)).strip()
 # A request that takes longer than this is a bug or an attack: the worker is killed
 # and replaced. Exports of large advisories stay well below it.
 timeout = _int("GUNICORN_TIMEOUT", 30)
@@ -55,9 +72,28 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 proc_name = "akrites-web"
 
 
+def when_ready(server) -> None:  # noqa: ANN001 - gunicorn hook signature
+    if not health_bind:
+        return
+    import django
+    from django.apps import apps
+
+    if not apps.ready:  # GUNICORN_PRELOAD=0: the master has not loaded Django yet
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "akrites.settings")
+        django.setup()
+    from akrites import health_listener
+
+    health_listener.start(health_bind)
+    server.log.info("Health listener at http://%s/healthz/{live,ready}", health_bind)
+
+
 def post_fork(server, worker) -> None:  # noqa: ANN001 - gunicorn hook signature
     # Connections opened in the arbiter while preloading must never be shared by
     # forked workers: close them so each worker opens its own.
     from django import db
 
     db.connections.close_all()
+    if health_bind:
+        from akrites import health_listener
+
+        health_listener.close_inherited()

@@ -1,9 +1,18 @@
-"""``/healthz``: is this web process able to serve, for load balancers and monitors.
+"""Health probes for load balancers, orchestrators and monitors.
 
-Anonymous, no case data, never cached. 200 when the database and the task queue's
-broker answer, 503 otherwise. Whether a django-q2 cluster is working the queue is
-reported but does not fail the check: a web machine stays in rotation while the
-worker machines restart, and the load balancer cannot fix a missing worker anyway.
+Anonymous, no case data, never cached:
+
+- ``/healthz/live`` (liveness): the process answers. No database: a database outage
+  must not get healthy web processes restarted.
+- ``/healthz/ready`` (readiness): the database answers and every migration is
+  applied; 503 otherwise, so no traffic reaches a process that cannot serve it.
+- ``/healthz``: the database and the task queue's broker, 200 or 503. Whether a
+  django-q2 cluster is working the queue is reported but does not fail the check: a
+  web machine stays in rotation while the worker machines restart, and the load
+  balancer cannot fix a missing worker anyway.
+
+Under gunicorn the same answers also come from a listener in the master process
+(``akrites/health_listener.py``), which answers while every worker is busy.
 """
 
 from __future__ import annotations
@@ -13,6 +22,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import connections
+from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -80,12 +90,61 @@ def check_queue() -> dict[str, Any]:
     return {"ok": bool(broker.ping()), "cluster": cluster}
 
 
+_migrated = False
+
+
+def check_migrations() -> dict[str, Any]:
+    """Every migration of this code is applied. Remembered once true: migrations are
+    not unapplied under a running release, and loading them costs ~100 ms."""
+    global _migrated
+    if not _migrated:
+        executor = MigrationExecutor(connections["default"])
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        if pending:
+            return {"ok": False, "pending": len(pending)}
+        _migrated = True
+    return {"ok": True}
+
+
+Answer = tuple[dict[str, Any], int]
+
+
+def _verdict(checks: dict[str, dict[str, Any]]) -> Answer:
+    healthy = all(check["ok"] for check in checks.values())
+    body = {"status": "ok" if healthy else "unavailable", "checks": checks}
+    return body, 200 if healthy else 503
+
+
+def liveness() -> Answer:
+    return {"status": "ok"}, 200
+
+
+def readiness() -> Answer:
+    return _verdict({"database": _timed(check_database), "migrations": _timed(check_migrations)})
+
+
+def overall() -> Answer:
+    return _verdict({"database": _timed(check_database), "queue": _timed(check_queue)})
+
+
+def _respond(answer: Answer) -> JsonResponse:
+    body, status = answer
+    return JsonResponse(body, status=status)
+
+
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    checks = {"database": _timed(check_database), "queue": _timed(check_queue)}
-    healthy = all(check["ok"] for check in checks.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", "checks": checks},
-        status=200 if healthy else 503,
-    )
+    return _respond(overall())
+
+
+@never_cache
+@require_GET
+def healthz_live(request: HttpRequest) -> JsonResponse:
+    return _respond(liveness())
+
+
+@never_cache
+@require_GET
+def healthz_ready(request: HttpRequest) -> JsonResponse:
+    return _respond(readiness())

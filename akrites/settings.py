@@ -7,8 +7,10 @@ production start without SECRET_KEY refuses to run.
 
 import importlib
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -25,7 +27,7 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 def env_int(name: str, default: int) -> int:
     value = os.environ.get(name)
-    return int(value) if value not in (None, "") else default
+    return int(value) if value else default  # unset or empty: the default
 
 
 def env_list(name: str, default: str = "") -> list[str]:
@@ -153,6 +155,28 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The cache holds the API and report throttles' counters, the SIRT dashboard's counts
+# and django-q2's cluster heartbeat. With several processes (gunicorn workers, several
+# machines) it must be shared, or every process counts on its own: REDIS_URL (e.g.
+# redis://cache.internal:6379/0) selects Django's own Redis backend. Without it (the
+# demo, one process) it is the local-memory cache; `make serve` refuses several
+# workers on it unless ALLOW_LOCAL_CACHE=1.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # Several portals (or the test suite) may share one Redis database.
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "akrites"),
+            # A Redis that stops answering must not hold a request for long: the
+            # throttles then let requests through (cases/ratelimit.py).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out (username, IP) pair before any password check.
     "cases.accounts.backends.LockoutBackend",
@@ -228,6 +252,9 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+# Seconds before a silent mail server is given up on (Django's default waits forever):
+# the notification sender plans its batches around it.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Akrites SIRT <sirt@akrites.invalid>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -287,7 +314,7 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 if env_bool("USE_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz(/live|/ready)?$"]
 
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes an anonymous call a 401, not a 403.
@@ -332,6 +359,15 @@ API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 365)
 # Token creation is throttled per user (cases/tokens.py).
 API_TOKEN_CREATE_PER_HOUR = env_int("API_TOKEN_CREATE_PER_HOUR", 20)
 API_IDEMPOTENCY_TTL_HOURS = env_int("API_IDEMPOTENCY_TTL_HOURS", 24)
+# A request holds its Idempotency-Key for this long before acting; after a crash that
+# left no answer, a retry with the same key acts once this has run out (409 before).
+API_IDEMPOTENCY_LEASE_SECONDS = env_int("API_IDEMPOTENCY_LEASE_SECONDS", 30)
+# Batch and SARIF intake (cases/batches.py): findings per request (more: 422), the
+# largest body (more: 413), and up to how many findings a batch is processed within
+# the request (more: queued for the task cluster, answered 202).
+REPORT_BATCH_MAX_FINDINGS = env_int("REPORT_BATCH_MAX_FINDINGS", 1000)
+SARIF_MAX_BYTES = env_int("SARIF_MAX_BYTES", 20 * 1024 * 1024)
+REPORT_BATCH_INLINE_MAX = env_int("REPORT_BATCH_INLINE_MAX", 50)
 # Dashboard figure: reading time a maintainer saves per report merged as a duplicate.
 DUPLICATE_READING_MINUTES = env_int("DUPLICATE_READING_MINUTES", 30)
 # How long the SIRT dashboard's portal-wide counts are kept (cases/dashboard.py).
@@ -365,7 +401,7 @@ SPECTACULAR_SETTINGS = {
 
 # django-q2 on the project database (ORM broker). timeout < retry so a task that
 # outlives its timeout is killed before the broker would hand it out again.
-Q_CLUSTER = {
+Q_CLUSTER: dict[str, Any] = {
     "name": "akrites",
     "orm": "default",
     "workers": env_int("Q_WORKERS", 2),
@@ -378,6 +414,66 @@ Q_CLUSTER = {
     "poll": 1,
     "label": "Task queue",
 }
+# A report batch (cases/batches.py) queued or processing that has not moved for this
+# long lost its task; the scheduled sweep queues it again and it resumes where it
+# stopped. Longer than Q_CLUSTER["timeout"] (which ends any longer task) and "retry"
+# (after which the broker hands out an unacknowledged task again). A started batch
+# queued again this many times without advancing is marked failed.
+REPORT_BATCH_STALL_SECONDS = env_int("REPORT_BATCH_STALL_SECONDS", 3 * Q_CLUSTER["timeout"])
+REPORT_BATCH_MAX_RESUMPTIONS = env_int("REPORT_BATCH_MAX_RESUMPTIONS", 3)
+
+# Audit chain (cases/audit.py; README, "Audit trail"). Rows are chained with
+# HMAC-SHA256 under AUDIT_CHAIN_KEY, which lives in the environment and never in the
+# database: whoever can write the table but lacks the key cannot rewrite it
+# consistently. Each row names its key's id, so keys rotate: the new key under a new
+# AUDIT_CHAIN_KEY_ID, the old ones in AUDIT_CHAIN_OLD_KEYS ("id:key,id:key") so the
+# rows they signed still verify. Unset, a built-in and public development key signs
+# (`check --deploy` warns: cases.W001).
+AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY", "")
+AUDIT_CHAIN_KEY_ID = os.environ.get("AUDIT_CHAIN_KEY_ID", "1")
+
+
+def _audit_key_id(key_id: str, name: str) -> str:
+    # Stored in every row (32 characters); "insecure-dev" names the built-in key.
+    if not re.fullmatch(r"[A-Za-z0-9._-]{1,32}", key_id) or key_id == "insecure-dev":
+        raise ImproperlyConfigured(
+            f"{name}: {key_id!r} is not a key id (1-32 letters, digits, '.', '_', '-'; "
+            "not 'insecure-dev')."
+        )
+    return key_id
+
+
+def parse_audit_keys(value: str, current_id: str) -> dict[str, str]:
+    """``id:key,id:key`` -> {id: key}; refuses what would make old rows unverifiable."""
+    keys: dict[str, str] = {}
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        key_id, sep, key = item.partition(":")
+        if not sep or not key:
+            raise ImproperlyConfigured("AUDIT_CHAIN_OLD_KEYS: write each key as id:key.")
+        _audit_key_id(key_id, "AUDIT_CHAIN_OLD_KEYS")
+        if key_id in keys or key_id == current_id:
+            raise ImproperlyConfigured(
+                f"AUDIT_CHAIN_OLD_KEYS: key id {key_id!r} is used twice (AUDIT_CHAIN_KEY_ID "
+                "must name a new id when the key changes)."
+            )
+        keys[key_id] = key
+    return keys
+
+
+if AUDIT_CHAIN_KEY:
+    _audit_key_id(AUDIT_CHAIN_KEY_ID, "AUDIT_CHAIN_KEY_ID")
+AUDIT_CHAIN_OLD_KEYS = parse_audit_keys(
+    os.environ.get("AUDIT_CHAIN_OLD_KEYS", ""), AUDIT_CHAIN_KEY_ID if AUDIT_CHAIN_KEY else ""
+)
+# Anchors: a signed checkpoint of the chain's head (row id, hash, row count, time),
+# written every AUDIT_ANCHOR_MINUTES by the task cluster to the log and, when set, to
+# an append-only JSON-lines file and by mail, outside the database; verify_audit_chain
+# compares the chain with them, so deleting the newest rows is noticed.
+AUDIT_ANCHOR_FILE = os.environ.get("AUDIT_ANCHOR_FILE", "")
+AUDIT_ANCHOR_EMAIL = env_list("AUDIT_ANCHOR_EMAIL")
+AUDIT_ANCHOR_MINUTES = env_int("AUDIT_ANCHOR_MINUTES", 60)
 
 LOGGING = {
     "version": 1,
@@ -404,6 +500,9 @@ NOTIFY_CATCH_UP_DAYS = env_int("NOTIFY_CATCH_UP_DAYS", 7)
 NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 5)
 NOTIFY_RETRY_BASE_SECONDS = env_int("NOTIFY_RETRY_BASE_SECONDS", 60)
 NOTIFY_SEND_BATCH = env_int("NOTIFY_SEND_BATCH", 50)
+# Seconds one sender task sends for before handing on to the next task; 0 means
+# Q_CLUSTER["timeout"] minus a margin, so no sender is killed by its own timeout.
+NOTIFY_SEND_BUDGET_SECONDS = env_int("NOTIFY_SEND_BUDGET_SECONDS", 0)
 # Longer than Q_CLUSTER["timeout"]: a claimed row is never taken by a second sender
 # while the first may still be sending it.
 NOTIFY_LEASE_SECONDS = env_int("NOTIFY_LEASE_SECONDS", 300)

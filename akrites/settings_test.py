@@ -36,3 +36,12 @@ WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", True)
 INSTALLED_APPS = [*INSTALLED_APPS, "bench"] if "bench" not in INSTALLED_APPS else INSTALLED_APPS
 # Dashboard figures are live in tests.
 DASHBOARD_CACHE_SECONDS = 0
+# The suite's own processes count in a local-memory cache that tests clear at will: a
+# REDIS_URL left in a developer's shell must not point them at a shared server. Server
+# processes a test starts to share one cache ask for it (tests/shared_cache.py).
+if not env_bool("TEST_SHARED_CACHE", False):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Crash tests only (tests/api/test_idempotency_crash.py): the server process exits right
+# after an Idempotency-Key write commits, before it answers. Off unless that test's
+# server is started with the variable set; production settings have no such switch.
+TEST_EXIT_AFTER_IDEMPOTENT_COMMIT = env_bool("AKRITES_TEST_EXIT_AFTER_IDEMPOTENT_COMMIT", False)

@@ -3,11 +3,13 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from akrites.health import healthz
+from akrites.health import healthz, healthz_live, healthz_ready
 from cases import audit_views
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("healthz/live", healthz_live, name="healthz_live"),
+    path("healthz/ready", healthz_ready, name="healthz_ready"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
@@ -44,8 +46,8 @@ urlpatterns = [
     path("notifications/", include("disclosure.notifications.urls")),
     path("", include("cases.urls")),
     path("", include("disclosure.urls")),
-    path("", include("disclosure.public_urls")),
-    path("cases/<str:reference>/advisory/", include("disclosure.advisory_urls")),
+    path("", include("disclosure.advisories.public_urls")),
+    path("cases/<str:reference>/advisory/", include("disclosure.advisories.urls")),
 ]
 
 if settings.BENCH_FLOOR_VIEW:
@@ -54,4 +56,5 @@ if settings.BENCH_FLOOR_VIEW:
 
 handler404 = "cases.views.page_not_found"
 handler403 = "cases.views.permission_denied"
-handler500 = "cases.views.server_error"
+# 503 while the database is unreachable; JSON under /api/ (akrites/errors.py).
+handler500 = "akrites.errors.server_error"

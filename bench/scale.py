@@ -35,6 +35,7 @@ from django.utils import timezone
 
 from bench import BENCH_PASSWORD
 from bench.bulk import Loader
+from cases import duplicates
 from cases.access import COORDINATOR_ONLY, ROLE_ACTIONS
 from cases.models import (
     AffectedPackage,
@@ -321,13 +322,8 @@ class ScaleSeeder:
             ["id", "organisation_id", "user_id", "role", "created_at"],
             ((m_ids[k], o, u, "member", self.now) for k, (u, o) in enumerate(memberships)),
         )
-        through = User.groups.through
-        g_ids = L.ids(through, len(memberships))
-        L.copy(
-            through,
-            ["id", "user_id", "group_id"],
-            ((g_ids[k], u, self.org_group[o]) for k, (u, o) in enumerate(memberships)),
-        )
+        # Nobody joins the organisations' groups: they only hold grants; belonging to an
+        # organisation is the Membership row (cases.access reads it).
         self.user_ids = list(user_ids)
         self.coordinators = [u for u in user_ids if member_of[u] == self.sirt]
         self.bench_coordinator = user_ids[0]
@@ -909,6 +905,10 @@ class ScaleSeeder:
             self.loader.reset_sequences()
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL session_replication_role = DEFAULT")
+            # The triggers that keep duplicate detection's search documents were off too.
+            t = time.perf_counter()
+            duplicates.rebuild_documents()
+            log(f"  duplicate search documents: {time.perf_counter() - t:.1f}s")
             # Rows made through the real services, after the sequences moved on.
             for hook in service_steps:
                 t = time.perf_counter()

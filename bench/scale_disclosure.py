@@ -50,10 +50,6 @@ PUBLIC = {CaseState.PUBLISHED, CaseState.CLOSED}
 
 
 def steps() -> tuple[list[Any], list[Any]]:
-    try:
-        import disclosure.models  # noqa: F401
-    except ImportError:  # pragma: no cover - the disclosure app is not installed
-        return [], []
     return [disclosure_rows], [csaf_case]
 
 
@@ -62,7 +58,7 @@ def _noon(moment: datetime) -> datetime:
 
 
 def disclosure_rows(seeder: ScaleSeeder) -> None:
-    from disclosure.content import cwe_name
+    from disclosure.advisories.content import cwe_name
     from disclosure.models import (
         Advisory,
         AdvisoryRevision,
@@ -392,7 +388,8 @@ def _content(
     org_name: dict[int, str],
     cwe_name: Any,
 ) -> dict[str, Any]:
-    """What ``disclosure.content.build_content`` freezes at publication (a test compares)."""
+    """What ``disclosure.advisories.content.build_content`` freezes at publication (a test
+    compares)."""
     projects = sorted(
         (
             {

@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -29,6 +30,7 @@ def configure_environment() -> None:
     # The API throttles count requests per token: a benchmark is not abuse.
     os.environ["API_THROTTLE_TOKEN"] = "100000000/hour"  # noqa: S105 - a rate, not a secret
     os.environ["API_THROTTLE_ANON"] = "100000000/hour"
+    os.environ["API_THROTTLE_REPORT_SUBMIT"] = "100000000/hour"
     os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 
@@ -60,12 +62,9 @@ class Personas:
 
         token, secret = AuthToken.objects.create(user=user, expiry=timedelta(hours=6))
         self._token_ids.append(token.pk)
-        try:
-            from cases.models import ApiToken
+        from cases.models import ApiToken
 
-            ApiToken.objects.create(token=token, user=user, name="bench")
-        except ImportError:
-            pass
+        ApiToken.objects.create(token=token, user=user, name="bench")
         return Client(HTTP_AUTHORIZATION=f"Token {secret}")
 
     def close(self) -> None:
@@ -75,13 +74,11 @@ class Personas:
 
 
 def _second_factor_passed(client: Any, user: Any) -> None:
-    try:
-        from django_otp import DEVICE_ID_SESSION_KEY
-        from django_otp.plugins.otp_totp.models import TOTPDevice
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
-        from cases.accounts.mfa import requires_second_factor
-    except ImportError:
-        return
+    from cases.accounts.mfa import requires_second_factor
+
     if not requires_second_factor(user):
         return
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
@@ -230,10 +227,73 @@ def run_all(iterations: int, only: set[str] | None = None) -> dict[str, Any]:
 
     run("deadline_sweep", deadline_sweep, n=max(5, iterations // 5))
 
+    # -- a SARIF log of 1,000 findings (issue 12): accepted (202), then processed with
+    # duplicate candidates by one worker; both undone after every run
+    def sarif_accept() -> Any:
+        client = people.api(people.partner)
+        url = reverse("api:report_sarif_create")
+        body = json.dumps(_sarif_log(SARIF_FINDINGS))
+        answers: dict[str, int] = {}
+
+        def call(i: int) -> Any:
+            try:
+                with transaction.atomic():
+                    response = client.post(url, data=body, content_type="application/json")
+                    answers["status"] = response.status_code
+                    raise Rollback
+            except Rollback:
+                pass
+            return answers["status"]
+
+        def check(status: int) -> str | None:
+            return None if status == 202 else f"answered {status}, not 202"
+
+        return call, check, {"findings": SARIF_FINDINGS, "bytes": len(body)}
+
+    def sarif_processing() -> Any:
+        from cases import batches
+        from cases.models import ReportBatch
+
+        findings = batches.findings_from_sarif(_sarif_log(SARIF_FINDINGS))
+        facts: dict[str, Any] = {"findings": SARIF_FINDINGS}
+        record_candidates = batches._record_candidates
+
+        def timed_candidates(batch_id: int, report_ids: list[int]) -> None:
+            started = time.perf_counter()
+            record_candidates(batch_id, report_ids)
+            facts["candidates_s"] = facts.get("candidates_s", 0) + time.perf_counter() - started
+
+        def call(i: int) -> None:
+            facts["candidates_s"] = 0
+            batches._record_candidates = timed_candidates
+            try:
+                with transaction.atomic():
+                    batch = batches.submit_batch(
+                        submitted_by=people.partner,
+                        source=ReportBatch.Source.SARIF,
+                        findings=findings,
+                    )
+                    batches.process_batch(batch.pk)  # what the task does
+                    batch.refresh_from_db()
+                    facts["created"] = batch.created_count
+                    facts["with_candidates"] = len(batch.candidates)
+                    raise Rollback
+            except Rollback:
+                pass
+            finally:
+                batches._record_candidates = record_candidates
+            created = max(facts.get("created", 0), 1)
+            facts["candidates_ms_per_finding"] = round(facts["candidates_s"] * 1000 / created, 1)
+
+        return call, None, facts
+
+    run("sarif_batch_accept", sarif_accept, n=max(5, iterations // 3))
+    run("sarif_batch_processing", sarif_processing, n=2, warmup=0, count_queries=False)
+
     # -- CSAF export of the advisory with 50 products and 10 vulnerabilities
     def csaf() -> Any:
         from bench.scale_disclosure import CSAF_CASE_TITLE
-        from disclosure.formats.csaf import render
+        from disclosure.advisories.formats.csaf import render
         from disclosure.models import Advisory
 
         advisory = Advisory.objects.get(case__title=CSAF_CASE_TITLE)
@@ -245,6 +305,60 @@ def run_all(iterations: int, only: set[str] | None = None) -> dict[str, Any]:
     return {
         "database": _database_facts(),
         "results": [r.as_dict() for r in results],
+    }
+
+
+SARIF_FINDINGS = 1000
+_FLAWS = [
+    ("py/path-injection", "CWE-22", "a path built from user input reaches open()"),
+    ("py/sql-injection", "CWE-89", "a query string built from request parameters"),
+    ("py/reflective-xss", "CWE-79", "request data written to the page unescaped"),
+    ("py/unsafe-deserialization", "CWE-502", "pickle.loads() of data from the network"),
+    ("py/regex-injection", "CWE-730", "a user-supplied pattern compiled as a regex"),
+]
+
+
+def _sarif_log(count: int) -> dict[str, Any]:
+    """A scanner's log for one package of the data set: ``count`` results spread over
+    five rules and many files, each with its own partial fingerprint."""
+    from cases.models import Project
+
+    project = Project.objects.exclude(purls=[]).order_by("pk").first()
+    purl = project.purls[0] if project is not None else "pkg:pypi/bench-sarif"
+    rules = [
+        {"id": rule, "shortDescription": {"text": text}, "properties": {"tags": [cwe]}}
+        for rule, cwe, text in _FLAWS
+    ]
+    results = []
+    for i in range(count):
+        rule = i % len(_FLAWS)
+        results.append(
+            {
+                "ruleId": _FLAWS[rule][0],
+                "ruleIndex": rule,
+                "message": {
+                    "text": f"In handler_{i}: {_FLAWS[rule][2]} (module {i // 7}, call {i})."
+                },
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": f"src/module_{i // 7}.py"},
+                            "region": {"startLine": 10 + i % 400},
+                        }
+                    }
+                ],
+                "partialFingerprints": {"primaryLocationLineHash": f"bench{i:06d}:1"},
+            }
+        )
+    return {
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": {"name": "BenchScanner", "version": "1.0", "rules": rules}},
+                "properties": {"purl": purl},
+                "results": results,
+            }
+        ],
     }
 
 

@@ -13,6 +13,7 @@ from django.contrib import admin
 from django.db import models
 from django.http import HttpRequest
 
+from cases import actions
 from cases.models import (
     AffectedPackage,
     Attachment,
@@ -29,6 +30,7 @@ from cases.models import (
     Profile,
     Project,
     Report,
+    ReportBatch,
     TimelineEntry,
     Vulnerability,
 )
@@ -89,7 +91,7 @@ class ParticipantInline(admin.TabularInline):
     model = Participant
     extra = 0
     fk_name = "case"
-    fields = ["organisation", "user", "role", "invited_at", "acknowledged_at", "removed_at"]
+    fields = ("organisation", "user", "role", "invited_at", "acknowledged_at", "removed_at")
     readonly_fields = fields
     can_delete = False
     show_change_link = True
@@ -162,16 +164,20 @@ class AttachmentAdmin(admin.ModelAdmin):
     list_filter = ["content_type"]
     search_fields = ["original_name", "sha256", "case__reference"]
     # The file field is left out: its URL would bypass the access-checked download view.
-    fields = ["case", "report", "original_name", "content_type", "size", "sha256", "uploaded_by"]
+    fields = ("case", "report", "original_name", "content_type", "size", "sha256", "uploaded_by")
     readonly_fields = fields
 
 
 @admin.register(TimelineEntry)
 class TimelineEntryAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "case", "action", "actor"]
+    list_display = ["created_at", "case", "action", "text", "actor"]
     list_filter = ["action"]
     search_fields = ["case__reference", "action"]
     list_select_related = ["case", "actor"]
+
+    @admin.display(description="what happened")
+    def text(self, entry: TimelineEntry) -> str:
+        return actions.timeline.display(entry)
 
 
 @admin.register(CaseAccessRecord)
@@ -186,11 +192,34 @@ class CaseCounterAdmin(ReadOnlyAdmin):
     list_display = ["year", "last_number"]
 
 
+@admin.register(ReportBatch)
+class ReportBatchAdmin(ReadOnlyAdmin):
+    """Read-only: batches change through ``cases.batches`` (their reports are editable)."""
+
+    list_display = ["id", "submitted_by", "source", "status", "total", "processed", "created_at"]
+    list_filter = ["status", "source"]
+    search_fields = ["submitted_by__username"]
+    list_select_related = ["submitted_by"]
+    exclude = ["findings"]
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "action", "actor_label", "ip", "object_type", "object_label"]
+    list_display = [
+        "created_at",
+        "action",
+        "text",
+        "actor_label",
+        "ip",
+        "object_type",
+        "object_label",
+    ]
     list_filter = ["action"]
     search_fields = ["action", "actor_label", "object_label"]
+
+    @admin.display(description="what happened")
+    def text(self, event: AuditEvent) -> str:
+        return actions.audit.display(event)
 
 
 @admin.register(Invitation)

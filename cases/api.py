@@ -4,28 +4,32 @@ case holds. Querysets come from ``cases.access``; writes call ``cases.services``
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import django_filters
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import api_view
 from rest_framework.exceptions import ValidationError
+from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
-from cases import access, duplicates, services
+from cases import access, services
 from cases.access import CaseAccess
 from cases.api_common import (
     IdempotentPostMixin,
     PayloadTooLarge,
     ReportSubmitThrottle,
+    StableCursorPagination,
     StaleVersion,
     TokenRateThrottle,
     UpdatedSinceFilter,
+    building_schema,
 )
 from cases.api_schema import IF_MATCH_PARAMETER
 from cases.models import (
@@ -40,6 +44,8 @@ from cases.models import (
     Vulnerability,
 )
 from cases.serializers import (
+    CaseDetailSerializer,
+    CaseSerializer,
     CommentCreateSerializer,
     CommentSerializer,
     MeSerializer,
@@ -50,13 +56,9 @@ from cases.serializers import (
     ReportSubmittedSerializer,
     VulnerabilitySerializer,
 )
+from cases.types import AuthenticatedRequest, User
 
 MAX_FILES_PER_REPORT = 10
-
-
-def _fake(view: Any) -> bool:
-    """True while drf-spectacular builds the schema (no real request user)."""
-    return getattr(view, "swagger_fake_view", False)
 
 
 # --------------------------------------------------------------------------- me
@@ -74,13 +76,14 @@ def me(request: Request) -> Response:
     retrieve=extend_schema(tags=["me"], summary="One of my organisations"),
 )
 class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
+    request: AuthenticatedRequest  # the API's default permission: IsAuthenticated
     serializer_class = OrganisationSerializer
     lookup_field = "slug"
     pagination_class = None
     filter_backends: list = []
 
     def get_queryset(self) -> QuerySet:
-        if _fake(self):
+        if building_schema(self):
             return Organisation.objects.none()
         return Organisation.objects.filter(members=self.request.user).order_by("name")
 
@@ -105,9 +108,14 @@ class ReportFilter(django_filters.FilterSet):
         summary="Submit a report",
         description=(
             "JSON, or multipart/form-data with files in `attachments` (repeat the field). "
-            "The answer says whether the finding is already under coordination (and the "
-            "case reference when you may see it). Sending the same report again returns "
-            "the stored one with `duplicate_submission: true` and status 200."
+            "The answer is the stored report (status `new`) and `next_steps`; it is the same "
+            "whether or not the finding is already reported or under coordination. You "
+            "learn that it is a duplicate only once a coordinator confirms it: a "
+            "`report.duplicate_confirmed` notification and the report's `status` "
+            "`duplicate` (with `case` when you may see that case). Sending the same report "
+            "again returns the stored one with `duplicate_submission: true` and status 200. "
+            "Submissions are limited per user (`API_THROTTLE_REPORT_SUBMIT`), one budget "
+            "shared by all your tokens and the web form."
         ),
         request={
             "application/json": ReportCreateSerializer,
@@ -125,6 +133,7 @@ class ReportViewSet(
 ):
     """Reports: coordinators see all of them, everybody else only their own."""
 
+    request: AuthenticatedRequest  # the API's default permission: IsAuthenticated
     serializer_class = ReportSerializer
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     filterset_class = ReportFilter
@@ -133,7 +142,7 @@ class ReportViewSet(
     throttle_classes = [TokenRateThrottle, ReportSubmitThrottle]
 
     def get_queryset(self) -> QuerySet:
-        if _fake(self):
+        if building_schema(self):
             return Report.objects.none()
         return (
             access.visible_reports(self.request.user)
@@ -143,7 +152,7 @@ class ReportViewSet(
 
     def get_serializer_context(self) -> dict:
         context = super().get_serializer_context()
-        if not _fake(self) and self.request.user.is_authenticated:
+        if not building_schema(self) and self.request.user.is_authenticated:
             context["visible_case_ids"] = _VisibleCaseIds(self.request.user)
         return context
 
@@ -167,7 +176,7 @@ class ReportViewSet(
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         report, created = services.submit_report(
-            reporter=request.user,
+            reporter=self.request.user,
             title=data["title"],
             description=data["description"],
             organisation=data.get("organisation"),
@@ -179,11 +188,8 @@ class ReportViewSet(
             files=data.get("attachments", []),
         )
         report = self.get_queryset().get(pk=report.pk)
-        context = {
-            **self.get_serializer_context(),
-            "coordination": duplicates.coordination_notice(report, request.user),
-            "created": created,
-        }
+        # Nothing in the answer depends on other reports or cases (no duplicate check here).
+        context = {**self.get_serializer_context(), "created": created}
         body = ReportSubmittedSerializer(report, context=context).data
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
@@ -191,7 +197,7 @@ class ReportViewSet(
 class _VisibleCaseIds:
     """Lazy ``in`` test against the cases a user may see, one query per page at most."""
 
-    def __init__(self, user: Any) -> None:
+    def __init__(self, user: User) -> None:
         self.user = user
         self._ids: set[int] | None = None
 
@@ -224,20 +230,9 @@ class CaseFilter(django_filters.FilterSet):
         fields = ["state", "severity", "project", "updated_since"]
 
 
-def _roles_by_case(user: Any, cases: list[Case]) -> dict[int, frozenset[str]]:
+def _roles_by_case(user: User, cases: list[Case]) -> dict[int, frozenset[str]]:
     """My roles on a page of cases in one query (not one per case)."""
-    if access.is_sirt(user):
-        return {c.pk: frozenset({access.Role.COORDINATOR}) for c in cases}
-    roles: dict[int, set[str]] = {c.pk: set() for c in cases}
-    rows = (
-        Participant.objects.active()
-        .filter(case__in=[c.pk for c in cases])
-        .filter(Q(user=user) | Q(organisation__group__user=user))
-        .values_list("case_id", "role")
-    )
-    for case_id, role in rows:
-        roles[case_id].add(role)
-    return {pk: frozenset(r) for pk, r in roles.items()}
+    return access.roles_by_case(user, [c.pk for c in cases])
 
 
 @extend_schema_view(
@@ -245,6 +240,7 @@ def _roles_by_case(user: Any, cases: list[Case]) -> dict[int, frozenset[str]]:
     retrieve=extend_schema(tags=["cases"], summary="One case, by reference"),
 )
 class CaseViewSet(viewsets.ReadOnlyModelViewSet):
+    request: AuthenticatedRequest  # the API's default permission: IsAuthenticated
     lookup_field = "reference"
     lookup_url_kwarg = "case_reference"
     lookup_value_regex = r"[A-Za-z0-9]+-\d{4}-\d+"
@@ -253,26 +249,27 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["updated_at", "created_at", "reference"]
 
     def get_queryset(self) -> QuerySet:
-        if _fake(self):
+        if building_schema(self):
             return Case.objects.none()
         return Case.objects.visible_to(self.request.user).prefetch_related("projects")
 
     def get_serializer_class(self) -> type:
-        from cases.serializers import CaseDetailSerializer, CaseSerializer
-
         return CaseDetailSerializer if self.action == "retrieve" else CaseSerializer
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         queryset = self.filter_queryset(self.get_queryset())
+        # Titles as the access module shows them (``shown_title``), the page at once.
         page = self.paginate_queryset(queryset)
+        assert page is not None  # the default pagination: a list is always paged
+        page = access.with_shown_titles(self.request.user, page)
         context = self.get_serializer_context()
-        context["roles_by_case"] = _roles_by_case(request.user, page)
+        context["roles_by_case"] = _roles_by_case(self.request.user, page)
         serializer = self.get_serializer_class()(page, many=True, context=context)
         return self.get_paginated_response(serializer.data)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        case, case_access = access.get_case_for(request.user, kwargs["case_reference"])
-        services.record_view(case, request.user, "api.case")
+        case, case_access = access.get_case_for(self.request.user, kwargs["case_reference"])
+        services.record_view(case, self.request.user, "api.case")
         context = {**self.get_serializer_context(), "access": case_access}
         serializer = self.get_serializer_class()(case, context=context)
         response = Response(serializer.data)
@@ -280,10 +277,17 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
         return response
 
 
-class CaseChildMixin:
+# The mixin is used with DRF's generic views: type-checked as one, an object at run time.
+if TYPE_CHECKING:
+    _ViewBase = GenericAPIView
+else:
+    _ViewBase = object
+
+
+class CaseChildMixin(_ViewBase):
     """A resource inside one case: the case comes from ``access.get_case_for``."""
 
-    request: Request
+    request: AuthenticatedRequest  # the API's default permission: IsAuthenticated
     kwargs: dict
     read_action = "view_case"
 
@@ -306,7 +310,7 @@ class ParticipantViewSet(CaseChildMixin, mixins.ListModelMixin, viewsets.Generic
     filter_backends: list = []
 
     def get_queryset(self) -> QuerySet:
-        if _fake(self):
+        if building_schema(self):
             return Participant.objects.none()
         _, case_access = self.case_and_access()
         return case_access.participants()
@@ -358,10 +362,17 @@ class VulnerabilityViewSet(
     lookup_value_regex = r"\d+"
 
     def get_queryset(self) -> QuerySet:
-        if _fake(self):
+        if building_schema(self):
             return Vulnerability.objects.none()
-        case, _ = self.case_and_access()
-        return case.vulnerabilities.prefetch_related("affected", "credits")
+        _, case_access = self.case_and_access()
+        # Credits (and titles, in the serializer) as the access module shows them.
+        return case_access.vulnerabilities()
+
+    def get_serializer_context(self) -> dict:
+        context = super().get_serializer_context()
+        if not building_schema(self):
+            context["access"] = self.case_and_access()[1]
+        return context
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().retrieve(request, *args, **kwargs)
@@ -373,17 +384,19 @@ class VulnerabilityViewSet(
         self.case_and_access("edit_vulnerability")
         return super().create(request, *args, **kwargs)
 
-    def perform_create(self, serializer: VulnerabilitySerializer) -> None:
+    def perform_create(self, serializer: BaseSerializer[Vulnerability]) -> None:
         case, _ = self.case_and_access("edit_vulnerability")
         serializer.instance = self._save(case, serializer.validated_data, None)
 
-    def perform_update(self, serializer: VulnerabilitySerializer) -> None:
+    def perform_update(self, serializer: BaseSerializer[Vulnerability]) -> None:
         case, _ = self.case_and_access("edit_vulnerability")
-        data = {**self._current(serializer.instance), **serializer.validated_data}
+        current = serializer.instance
+        assert current is not None  # an update has the object it updates
+        data = {**self._current(current), **serializer.validated_data}
         expected = _expected_version(self.request, serializer.validated_data.get("version"))
         if expected is None:
             raise missing_version()
-        serializer.instance = self._save(case, data, serializer.instance, expected)
+        serializer.instance = self._save(case, data, current, expected)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         self.case_and_access("edit_vulnerability")
@@ -420,7 +433,7 @@ class VulnerabilityViewSet(
             cve_id=data.get("cve_id", ""),
             affected=[dict(a) for a in data.get("affected", [])],
         )
-        return Vulnerability.objects.prefetch_related("affected", "credits").get(pk=saved.pk)
+        return self.case_and_access()[1].vulnerabilities().get(pk=saved.pk)
 
 
 class CommentFilter(django_filters.FilterSet):
@@ -453,7 +466,7 @@ class CommentViewSet(
     ordering_fields = ["created_at"]
 
     def get_queryset(self) -> QuerySet:
-        if _fake(self):
+        if building_schema(self):
             return Comment.objects.none()
         _, case_access = self.case_and_access()
         return case_access.comments().select_related("author", "organisation")
@@ -461,8 +474,6 @@ class CommentViewSet(
     @property
     def paginator(self) -> Any:
         if not hasattr(self, "_paginator"):
-            from cases.api_common import StableCursorPagination
-
             self._paginator = StableCursorPagination()
             self._paginator.ordering = ("created_at", "id")
         return self._paginator
@@ -474,7 +485,7 @@ class CommentViewSet(
         data = serializer.validated_data
         comment = services.post_comment(
             case,
-            request.user,
+            self.request.user,
             data["body"],
             visibility=data["visibility"],
             organisation=data.get("organisation"),

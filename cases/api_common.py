@@ -8,6 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import os
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, timedelta
 from typing import Any
 
@@ -16,8 +21,8 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
-from django.http import Http404
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, transaction
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
@@ -28,9 +33,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
-from rest_framework.throttling import SimpleRateThrottle
 
-from cases.models import StaleEdit, TransitionError
+from cases.models import IdempotencyRecord, StaleEdit, TransitionError
+from cases.ratelimit import SharedWindowThrottle
+
+logger = logging.getLogger(__name__)
 
 # --------------------------------------------------------------------------- errors
 
@@ -64,6 +71,25 @@ class IdempotencyKeyInProgress(exceptions.APIException):
     default_detail = "A request with this Idempotency-Key is still being processed."
     default_code = "idempotency_key_in_progress"
 
+    def __init__(self, wait: float = 1) -> None:
+        super().__init__()
+        self.wait = max(1, round(wait))  # DRF's handler sends it as Retry-After
+
+
+# Seconds a client is asked to wait while the database is unreachable.
+UNAVAILABLE_RETRY_AFTER_SECONDS = 30
+
+
+class ServiceUnavailable(exceptions.APIException):
+    """The database cannot be reached (or dropped the connection): nothing was changed
+    that the client cannot retry; the same request later, with the same
+    ``Idempotency-Key``, acts at most once."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The service is temporarily unavailable. Retry after Retry-After seconds."
+    default_code = "unavailable"
+    wait = UNAVAILABLE_RETRY_AFTER_SECONDS
+
 
 class IdempotentReplay(Exception):
     """Not an error: the stored first response to this Idempotency-Key, sent again."""
@@ -75,6 +101,12 @@ class IdempotentReplay(Exception):
 
 # Generic messages: a 404 must read the same for a missing and an invisible object.
 NOT_FOUND_MESSAGE = "Not found."
+
+
+def building_schema(view: Any) -> bool:
+    """True while drf-spectacular builds the schema (no real request user): a view's
+    ``get_queryset`` then answers an empty queryset of its model."""
+    return getattr(view, "swagger_fake_view", False)
 
 
 def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -119,6 +151,9 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.NotFound(NOT_FOUND_MESSAGE)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, OperationalError | InterfaceError):
+        logger.warning("Database unavailable: %s", type(exc).__name__)
+        exc = ServiceUnavailable()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -155,23 +190,22 @@ class StableCursorPagination(CursorPagination):
 # --------------------------------------------------------------------------- throttling
 
 
-class _DynamicRate(SimpleRateThrottle):
+class _DynamicRate(SharedWindowThrottle):
     def get_rate(self) -> str | None:
         # Read at request time, so settings overrides (and tests) take effect at once.
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
 
 class TokenRateThrottle(_DynamicRate):
-    """Per API token; a browser session counts as one token per user."""
+    """Per user, not per token: all of a user's tokens and their browser session share
+    one budget, so creating more tokens never buys more requests."""
 
     scope = "token"
 
-    def get_cache_key(self, request: Request, view: Any) -> str | None:
+    def get_cache_key(self, request: Request | HttpRequest, view: Any) -> str | None:
         if not request.user or not request.user.is_authenticated:
             return None
-        token = getattr(request.auth, "digest", None)
-        ident = f"t{token[:32]}" if token else f"u{request.user.pk}"
-        return self.cache_format % {"scope": self.scope, "ident": ident}
+        return self.cache_format % {"scope": self.scope, "ident": f"u{request.user.pk}"}
 
 
 class AnonymousRateThrottle(_DynamicRate):
@@ -184,9 +218,12 @@ class AnonymousRateThrottle(_DynamicRate):
 
 
 class ReportSubmitThrottle(TokenRateThrottle):
+    """Report submissions per user, one counter for the API and the web form
+    (``cases.views.intake.report_new`` asks this class too)."""
+
     scope = "report_submit"
 
-    def allow_request(self, request: Request, view: Any) -> bool:
+    def allow_request(self, request: Request | HttpRequest, view: Any) -> bool:
         if request.method != "POST":
             return True
         return super().allow_request(request, view)
@@ -218,74 +255,162 @@ def _request_hash(request: Request) -> str:
     return digest.hexdigest()
 
 
-class IdempotentPostMixin:
-    """POST with ``Idempotency-Key``: the same key and body replay the first response,
-    the same key with another body is a 422. Keys are per user and kept 24 hours."""
+def _replayable(status_code: int) -> bool:
+    """An answer the same key gets again; a server error or a 429 may be retried."""
+    return status_code < 500 and status_code != status.HTTP_429_TOO_MANY_REQUESTS
 
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)  # type: ignore[misc]
-        self._idempotency_record = None
-        key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
-        if request.method != "POST" or not key or not request.user.is_authenticated:
-            return
-        from cases.models import IdempotencyRecord
 
-        if len(key) > 255:
-            raise exceptions.ValidationError({IDEMPOTENCY_HEADER: ["At most 255 characters."]})
-        body_hash = _request_hash(request)
-        ttl = timedelta(hours=settings.API_IDEMPOTENCY_TTL_HOURS)
-        IdempotencyRecord.objects.filter(
-            user=request.user, key=key, created_at__lt=timezone.now() - ttl
-        ).delete()
+@dataclass
+class _Claim:
+    """This request's hold on an Idempotency-Key marker."""
+
+    pk: int
+    lease: uuid.UUID
+    done: bool = False
+
+
+def _claim_key(user: Any, key: str, path: str, body_hash: str) -> _Claim:
+    """Hold the key for this request, or raise: replay, 422 (other body), 409 (held).
+
+    A marker is held while a request runs with it (its row is locked, see
+    ``_run_recorded``) or until its lease runs out. A marker that is neither belongs
+    to a request that died before its write committed (the answer commits with the
+    write): this request takes it over and performs the write.
+    """
+    now = timezone.now()
+    lease = uuid.uuid4()
+    locked_until = now + timedelta(seconds=settings.API_IDEMPOTENCY_LEASE_SECONDS)
+    ttl = timedelta(hours=settings.API_IDEMPOTENCY_TTL_HOURS)
+    IdempotencyRecord.objects.filter(user=user, key=key, created_at__lt=now - ttl).delete()
+    for _ in range(3):
         try:
             with transaction.atomic():
                 record = IdempotencyRecord.objects.create(
-                    user=request.user,
+                    user=user,
                     key=key,
-                    method=request.method,
-                    path=request.path[:500],
+                    method="POST",
+                    path=path[:500],
                     body_hash=body_hash,
+                    lease=lease,
+                    locked_until=locked_until,
                 )
+            return _Claim(record.pk, lease)
         except IntegrityError:
-            record = IdempotencyRecord.objects.get(user=request.user, key=key)
-            if record.body_hash != body_hash:
-                raise IdempotencyKeyReused() from None
-            if record.status_code is None:
-                raise IdempotencyKeyInProgress() from None
-            raise IdempotentReplay(record.status_code, record.response_body) from None
-        self._idempotency_record = record
+            pass
+        record = IdempotencyRecord.objects.filter(user=user, key=key).first()
+        if record is None:  # released by a failed request meanwhile: claim it anew
+            continue
+        if record.body_hash != body_hash:
+            raise IdempotencyKeyReused()
+        if record.status_code is not None:
+            raise IdempotentReplay(record.status_code, record.response_body)
+        if record.locked_until is not None and record.locked_until > now:
+            raise IdempotencyKeyInProgress((record.locked_until - now).total_seconds())
+        with transaction.atomic():
+            # skip_locked: a request still running with this key holds the row.
+            abandoned = (
+                IdempotencyRecord.objects.select_for_update(skip_locked=True)
+                .filter(pk=record.pk, status_code__isnull=True, locked_until__lte=now)
+                .first()
+            )
+            if abandoned is not None:
+                abandoned.lease, abandoned.locked_until = lease, locked_until
+                abandoned.save(update_fields=["lease", "locked_until"])
+                return _Claim(abandoned.pk, lease)
+    raise IdempotencyKeyInProgress(settings.API_IDEMPOTENCY_LEASE_SECONDS)
+
+
+class IdempotentPostMixin:
+    """POST with ``Idempotency-Key``: the same key and body replay the first response,
+    the same key with another body is a 422. Keys are per user and kept 24 hours.
+
+    The stored answer and the write cannot disagree. The request commits an
+    in-progress marker with a short lease (``API_IDEMPOTENCY_LEASE_SECONDS``), then
+    runs its action in one transaction that locks the marker and writes the answer
+    into it: both commit, or neither. So after any crash (the process killed, the
+    database gone mid-request) a retry with the same key either replays the
+    committed answer or, once the lease has run out, performs the write, once.
+    While a request holds the key, the same key answers 409 with ``Retry-After``.
+    """
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        self._idempotency: _Claim | None = None
+        key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+        if request.method != "POST" or not key or not request.user.is_authenticated:
+            return
+        if len(key) > 255:
+            raise exceptions.ValidationError({IDEMPOTENCY_HEADER: ["At most 255 characters."]})
+        self._idempotency = _claim_key(request.user, key, request.path, _request_hash(request))
+        # DRF calls the handler right after initial(): this one runs it recorded.
+        self.post = self._run_recorded(self.post)  # type: ignore[attr-defined]
+
+    def _run_recorded(self, handler: Callable[..., Response]) -> Callable[..., Response]:
+        claim = self._idempotency
+        assert claim is not None
+
+        def run(request: Request, *args: Any, **kwargs: Any) -> Response:
+            with transaction.atomic():
+                record = (
+                    IdempotencyRecord.objects.select_for_update()
+                    .filter(pk=claim.pk, lease=claim.lease, status_code__isnull=True)
+                    .first()
+                )
+                if record is None:  # stalled past the lease and a retry took over
+                    raise IdempotencyKeyInProgress(settings.API_IDEMPOTENCY_LEASE_SECONDS)
+                response = handler(request, *args, **kwargs)
+                if _replayable(response.status_code):
+                    record.status_code, record.response_body = response.status_code, response.data
+                    record.lease = record.locked_until = None
+                    record.save(
+                        update_fields=["status_code", "response_body", "lease", "locked_until"]
+                    )
+                    claim.done = True
+            if getattr(settings, "TEST_EXIT_AFTER_IDEMPOTENT_COMMIT", False):
+                os._exit(3)  # tests only (akrites/settings_test.py): a crash after the commit
+            return response
+
+        return run
 
     def handle_exception(self, exc: Exception) -> Response:
         try:
             return super().handle_exception(exc)  # type: ignore[misc]
         except Exception:
-            # A server error: nothing to replay; the client may retry with the same key.
-            record = getattr(self, "_idempotency_record", None)
-            if record is not None:
-                record.delete()
-                self._idempotency_record = None
+            self._settle(None)  # a server error: the client may retry with the same key
             raise
 
     def finalize_response(
         self, request: Request, response: Response, *args: Any, **kwargs: Any
     ) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
-        record = getattr(self, "_idempotency_record", None)
-        if record is not None:
-            if response.status_code >= 500 or response.status_code == 429:
-                # A failure the client may retry with the same key: forget it.
-                record.delete()
-            else:
-                record.status_code = response.status_code
-                record.response_body = response.data
-                record.save(update_fields=["status_code", "response_body"])
-            self._idempotency_record = None
+        self._settle(response)
         return response
+
+    def _settle(self, response: Response | None) -> None:
+        """After an answer that did not commit with a write: keep a client error for
+        replay (the action raised and wrote nothing), forget a server error or a 429.
+        Best effort: while the database is away the lease runs out instead."""
+        claim, self._idempotency = getattr(self, "_idempotency", None), None
+        if claim is None or claim.done:
+            return
+        held = IdempotencyRecord.objects.filter(
+            pk=claim.pk, lease=claim.lease, status_code__isnull=True
+        )
+        try:
+            if response is not None and _replayable(response.status_code):
+                held.update(
+                    status_code=response.status_code,
+                    response_body=response.data,
+                    lease=None,
+                    locked_until=None,
+                )
+            else:
+                held.delete()
+        except DatabaseError:
+            logger.warning("Could not settle Idempotency-Key record %s", claim.pk)
 
 
 def purge_idempotency_records() -> int:
-    from cases.models import IdempotencyRecord
-
     cutoff = timezone.now() - timedelta(hours=settings.API_IDEMPOTENCY_TTL_HOURS)
     return IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()[0]
 

@@ -34,7 +34,14 @@ class ApiToken(models.Model):
 
 
 class IdempotencyRecord(models.Model):
-    """The first answer to a POST sent with an ``Idempotency-Key``, replayed for 24 hours."""
+    """The first answer to a POST sent with an ``Idempotency-Key``, replayed for 24 hours.
+
+    Without ``status_code`` the row is an in-progress marker held by one request
+    (``lease``) until ``locked_until``; the answer is stored in the transaction of
+    the write itself (``cases.api_common.IdempotentPostMixin``), so a committed write
+    always has its answer and a marker whose lease ran out belongs to a write that
+    never committed.
+    """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=255)
@@ -44,6 +51,8 @@ class IdempotencyRecord(models.Model):
     status_code = models.PositiveSmallIntegerField(null=True)
     response_body = models.JSONField(null=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    lease = models.UUIDField(null=True)
+    locked_until = models.DateTimeField(null=True)
 
     class Meta:
         constraints = [

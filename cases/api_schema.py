@@ -7,6 +7,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter
 
 from cases.api_common import IDEMPOTENCY_HEADER
+from cases.serializers import ErrorSerializer
 
 # --------------------------------------------------------------------------- schema
 
@@ -60,8 +61,6 @@ class AkritesAutoSchema(AutoSchema):
         return params
 
     def _get_response_bodies(self, direction: str = "response") -> dict:
-        from cases.serializers import ErrorSerializer
-
         responses = super()._get_response_bodies(direction)
         codes = READ_ERRORS if self.method in ("GET", "HEAD") else WRITE_ERRORS
         for code in codes:

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from cases import audit
 from cases.access import is_sirt
 from cases.audit import AuditEvent
+from cases.types import AuthenticatedHttpRequest
 
 CSV_COLUMNS = [
     "id",
@@ -72,7 +73,7 @@ def _filtered(data: dict) -> tuple[AuditFilterForm, QuerySet[AuditEvent]]:
 
 
 @login_required
-def audit_list(request: HttpRequest) -> HttpResponse:
+def audit_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_sirt(request)
     form, events = _filtered(request.GET)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
@@ -87,7 +88,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def audit_export(request: HttpRequest) -> HttpResponse:
+def audit_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     """CSV of the filtered rows. POST: the export writes its own audit row."""
     _require_sirt(request)
     form, events = _filtered(request.POST)

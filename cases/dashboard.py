@@ -20,7 +20,8 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from cases import access
-from cases.models import Case, CaseState, Participant, ParticipantRole, ReportStatus
+from cases.models import Case, CaseState, Participant, ParticipantRole, ReportStatus, TimelineEntry
+from cases.types import AnyUser, User
 
 
 @dataclass(frozen=True)
@@ -49,28 +50,11 @@ def register_deadline_source(source: DeadlineSource) -> DeadlineSource:
     return source
 
 
-@register_deadline_source
-def embargo_deadlines(
-    cases: QuerySet, until: datetime, limit: int | None = None
-) -> Iterable[Deadline]:
-    """Public dates of active embargoes; one still active after its date is overdue."""
-    from disclosure.models import Embargo, EmbargoState
-
-    embargoes = (
-        Embargo.objects.filter(
-            case__in=cases, state=EmbargoState.ACTIVE, public_at__isnull=False, public_at__lte=until
-        )
-        .select_related("case")
-        .order_by("public_at")
-    )
-    return [Deadline(e.case, "Embargo ends", e.public_at, "embargo") for e in embargoes[:limit]]
-
-
 def _takes_limit(source: DeadlineSource) -> bool:
     return "limit" in inspect.signature(source).parameters
 
 
-def upcoming_deadlines(user: Any, days: int = 14, limit: int | None = None) -> list[Deadline]:
+def upcoming_deadlines(user: User, days: int = 14, limit: int | None = None) -> list[Deadline]:
     """Deadlines of the user's visible cases up to ``days`` from now, overdue ones included;
     with ``limit``, only the ``limit`` soonest (each source fetches no more than that)."""
     cases = Case.objects.visible_to(user)
@@ -82,7 +66,7 @@ def upcoming_deadlines(user: Any, days: int = 14, limit: int | None = None) -> l
     return sorted(found, key=lambda d: d.at)[:limit]
 
 
-def portal_wide(user: Any, name: str, compute: Callable[[], Any]) -> Any:
+def portal_wide(user: AnyUser, name: str, compute: Callable[[], Any]) -> Any:
     """A figure over the whole portal, as the SIRT sees it, kept for a minute.
 
     Counting 100,000 cases or 200,000 reports on every dashboard view costs more than
@@ -98,7 +82,7 @@ def portal_wide(user: Any, name: str, compute: Callable[[], Any]) -> Any:
     return cache.get_or_set(f"akrites:dashboard:sirt:{name}", compute, seconds)
 
 
-def cases_by_state(user: Any) -> list[tuple[str, str, int]]:
+def cases_by_state(user: User) -> list[tuple[str, str, int]]:
     """(state, label, count) for every state, counted over visible cases only."""
 
     def count() -> dict[str, int]:
@@ -114,7 +98,7 @@ def cases_by_state(user: Any) -> list[tuple[str, str, int]]:
     return [(value, label, counts.get(value, 0)) for value, label in CaseState.choices]
 
 
-def triage_queue(user: Any) -> QuerySet:
+def triage_queue(user: User) -> QuerySet:
     return (
         access.visible_reports(user)
         .filter(status=ReportStatus.NEW)
@@ -130,14 +114,12 @@ ACKNOWLEDGING_ROLES = [
 ]
 
 
-def awaiting_acknowledgement(user: Any) -> QuerySet:
+def awaiting_acknowledgement(user: User) -> QuerySet:
     """Participations of the user (own or through an organisation) not acknowledged yet."""
-    from cases.services import models_q_for_user
-
     return (
         Participant.objects.active()
         .filter(acknowledged_at__isnull=True, role__in=ACKNOWLEDGING_ROLES)
-        .filter(models_q_for_user(user))
+        .filter(access.participant_rows_q(user))
         .filter(case__in=Case.objects.visible_to(user).open())
         .select_related("case", "organisation")
         .order_by("invited_at")
@@ -145,21 +127,9 @@ def awaiting_acknowledgement(user: Any) -> QuerySet:
     )
 
 
-def recent_activity(user: Any, limit: int = 15) -> QuerySet:
+def recent_activity(user: User, limit: int = 15) -> QuerySet:
     """Latest timeline entries across the user's cases, with the cautious filter."""
-    from cases.models import TimelineEntry
-
     entries = TimelineEntry.objects.filter(case__in=Case.objects.visible_to(user))
-    viewer = None if not access.is_sirt(user) else _SirtView()
-    return (
-        access.filter_timeline(entries, viewer, user)
-        .select_related("case", "actor")
-        .order_by("-created_at", "-id")[:limit]
-    )
-
-
-class _SirtView:
-    """Stands in for a CaseAccess when a SIRT member reads many timelines at once."""
-
-    def can(self, action: str) -> bool:
-        return True
+    if not access.is_sirt(user):  # the SIRT reads every entry
+        entries = access.filter_timeline(entries, None, user)
+    return entries.select_related("case", "actor").order_by("-created_at", "-id")[:limit]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -34,6 +34,7 @@ from cases.models import (
     Report,
     Vulnerability,
 )
+from cases.types import User
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - documented demo credential, demo DB only
 
@@ -85,7 +86,7 @@ USERS = {
     "coordinator2": ("Jordan", "Lee", "akrites-sirt", "member"),
     "maintainer": ("Priya", "Natarajan", "libexample-maintainers", "admin"),
     "maintainer2": ("Tomás", "Ortega", "fastparse-maintainers", "admin"),
-    "partner": ("Kim", "Schmidt", "brightline-security", "member"),
+    "partner": ("Kim", "Schmidt", "brightline-security", "admin"),
     "downstream": ("Ana", "Souza", "example-linux", "member"),
     "researcher": ("Rosa", "Fischer", None, "member"),
     "outsider": ("Olu", "Adeyemi", None, "member"),
@@ -171,7 +172,9 @@ def public_date(days_ahead: int) -> dt.datetime:
     return day
 
 
-def _submit(reporter: Any, organisation: Organisation | None, when: dt.datetime, **fields: Any):
+def _submit(
+    reporter: User, organisation: Organisation | None, when: dt.datetime, **fields: Any
+) -> tuple[Report, bool]:
     report, created = services.submit_report(reporter=reporter, organisation=organisation, **fields)
     if created:
         Report.objects.filter(pk=report.pk).update(received_at=when, updated_at=when)
@@ -180,7 +183,7 @@ def _submit(reporter: Any, organisation: Organisation | None, when: dt.datetime,
 
 def _comment(
     case: Case,
-    author: Any,
+    author: User,
     when: dt.datetime,
     body: str,
     visibility: str = CommentVisibility.ALL,
@@ -195,7 +198,7 @@ def _comment(
 
 def _invite(
     case: Case,
-    actor: Any,
+    actor: User,
     organisation: Organisation,
     role: str,
     when: dt.datetime,
@@ -211,7 +214,7 @@ def _invite(
 
 
 def _vulnerability(
-    case: Case, actor: Any, when: dt.datetime, *, affected: list[dict], **fields: Any
+    case: Case, actor: User, when: dt.datetime, *, affected: list[dict], **fields: Any
 ) -> Vulnerability:
     """Complete the vulnerability that triage created from the report."""
     vuln = case.vulnerabilities.first()
@@ -238,20 +241,7 @@ def _settle(case: Case, last_activity: dt.datetime) -> None:
     case.reports.update(updated_at=last_activity)
 
 
-def _embargo(case: Case, actor: Any, public_at: dt.datetime, agreed: dt.datetime) -> None:
-    from disclosure.models import Embargo, EmbargoState
-
-    embargo, created = Embargo.objects.get_or_create(
-        case=case,
-        # A date agreed by hand with the maintainers (no policy clock in the demo).
-        defaults={"state": EmbargoState.ACTIVE, "public_at": public_at, "agreed_at": public_at},
-    )
-    if created:
-        case.log(actor, "case.embargo.agreed", {"public_at": public_at.isoformat(), "demo": True})
-        Embargo.objects.filter(pk=embargo.pk).update(created_at=agreed, updated_at=agreed)
-
-
-def _looked(case: Case, user: Any, when: dt.datetime, what: str = "case detail") -> None:
+def _looked(case: Case, user: User, when: dt.datetime, what: str = "case detail") -> None:
     services.record_view(case, user, what)
     CaseAccessRecord.objects.filter(case=case, user=user, what=what).update(at=when)
 
@@ -306,13 +296,13 @@ def _embargoed_libexample_case(c: Cast) -> None:
     )
     case = case.transition("accept", coordinator)
     services.store_attachment(
-        ContentFile(
+        SimpleUploadedFile(
+            "poc_chunked.py",
             b"# Proof of concept: chunk size that wraps the length check\n"
             b"import socket\n\n"
             b"payload = b'POST / HTTP/1.1\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n'\n"
             b"payload += b'ffffffffffffffff\\r\\n' + b'A' * 64 + b'\\r\\n0\\r\\n\\r\\n'\n"
             b"socket.create_connection(('127.0.0.1', 8080)).sendall(payload)\n",
-            name="poc_chunked.py",
         ),
         uploaded_by=c["researcher"],
         case=case,
@@ -346,7 +336,8 @@ def _embargoed_libexample_case(c: Cast) -> None:
             }
         ],
     )
-    _embargo(case, coordinator, public_date(30), _ago(18, 14))
+    # The embargo (the date agreed with the maintainers, then the clocks) is the
+    # disclosure demo's: this app knows nothing of embargoes.
     case = case.transition("start", coordinator)
     _comment(
         case,
@@ -390,12 +381,14 @@ def _embargoed_libexample_case(c: Cast) -> None:
         "Thanks. Two of our products embed libexample 1.4.x; we will test the patch "
         "as soon as it is shared and report deployment here.",
     )
-    Credit.objects.get_or_create(
-        vulnerability=case.vulnerabilities.first(),
-        kind=Credit.Kind.REMEDIATION_DEVELOPER,
+    credit = services.add_credit(
+        case.vulnerabilities.get(),
+        maintainer,
         name="Priya Natarajan",
-        defaults={"user": maintainer, "consented": True},
+        kind=Credit.Kind.REMEDIATION_DEVELOPER,
+        user=maintainer,
     )
+    services.set_credit_consent(credit, maintainer, True)
     _looked(case, maintainer, _ago(2, 16))
     _looked(case, c["partner"], _ago(9, 13))
     _looked(case, c["downstream"], _ago(3, 11))

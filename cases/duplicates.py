@@ -1,156 +1,189 @@
 """Duplicate detection at intake: is this finding already reported or under coordination?
 
-A new report is compared with open reports (not yet triaged) and open cases on four
-signals: the same package (purl without version), overlapping affected version ranges
-(vers, compared with univers), the same or a related weakness (CWE), and the
-similarity of title and description. Candidate rows are found through indexes only
-(package equality, then a trigram index on titles on PostgreSQL), never by scanning
-every report; the scoring then runs in Python on a few dozen rows.
+A finding (a stored report, or the fields of one being submitted) is compared in three
+steps:
 
-Only coordinators see candidates (they name other reports). A reporter only learns
-that the finding is already under coordination, and the case reference only when they
-may see that case.
+1. Retrieval, by similarity, never by recency. On PostgreSQL every case has one
+   full-text document of everything the SIRT knows of it (``duplicate_documents``: its
+   title and summary, its vulnerabilities, the title and text of every report filed in
+   it), kept current by triggers. *All* open cases of the finding's package (affected
+   packages and projects) are ranked by ``ts_rank`` against the finding's terms, and
+   the best ``CANDIDATE_POOL`` are read; untriaged reports of the package are ranked
+   the same way. A finding whose package nobody has seen is searched across packages
+   through the GIN index on the documents of open cases. Open cases that name an
+   identifier the finding names (CVE, GHSA, PYSEC, OSV) always join the pool.
+2. Signals per candidate (``duplicate_signals``): package identity; affected version
+   ranges compared with univers (identical, overlapping, disjoint); the CWE hierarchy
+   of MITRE's research view (``cwe-tree``, e.g. "CWE-79 is a child of CWE-74"); a
+   TF-IDF cosine of the texts whose IDF is taken over the pool, i.e. over the
+   package's own cases, so the words every advisory of that package uses count for
+   little; and how far that similarity leads the best other candidate's ("same flaw,
+   other words" is the closest text; "same package, other flaw" shares the package's
+   vocabulary only).
+3. A calibrated score: a logistic model over those signals whose constants were fitted
+   on the labelled development set (``CALIBRATION``; ``make eval-dedupe`` prints its
+   figures, cross-validated by leaving one package out), so "70%" means that about
+   seven in ten such candidates were the same flaw. From ``LIKELY_THRESHOLD`` on, the
+   triage page says "likely duplicate".
+
+Only coordinators see candidates (they name other reports and cases). The reporter is
+told nothing at submission (the answer must not depend on what else is reported or
+under coordination); they learn that their finding is a duplicate only when a
+coordinator merges it (``services.merge_report_into_case``), by a notification and
+on the report's page.
 """
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Iterable
+import time
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
-from django.db.models.functions import Left
 
-from cases.models import OPEN_STATES, AffectedPackage, Case, Project, Report, ReportStatus
+from cases import access
+from cases.dashboard import portal_wide
+from cases.duplicate_signals import (
+    CweRelation,
+    Terms,
+    best_cwe_relation,
+    best_versions_relation,
+    python_terms,
+    tfidf_similarities,
+    vers_of_purl,
+)
+from cases.models import (
+    OPEN_STATES,
+    AffectedPackage,
+    Case,
+    Project,
+    Report,
+    ReportStatus,
+    Vulnerability,
+)
+from cases.types import AnyUser
 
-# Weights of each signal; a candidate is listed from LIST_THRESHOLD on, and the reporter
-# is told "already under coordination" from NOTICE_THRESHOLD on.
-WEIGHT_PACKAGE = 0.35
-WEIGHT_VERSIONS = 0.15
-WEIGHT_CWE_SAME = 0.15
-WEIGHT_CWE_RELATED = 0.10
-WEIGHT_TEXT = 0.35
-LIST_THRESHOLD = 0.40
-NOTICE_THRESHOLD = 0.70
-# Trigram similarity a title needs to be fetched as a text-only candidate. Below about
-# 0.5 a candidate from another package cannot reach LIST_THRESHOLD anyway.
+# Scores are calibrated probabilities. A candidate is listed from LIST_THRESHOLD on; from
+# LIKELY_THRESHOLD on it is more likely the same flaw than not, and the page says so.
+LIST_THRESHOLD = 0.05
+LIKELY_THRESHOLD = 0.5
+# Cases (and, separately, untriaged reports) read and scored per finding: the best by
+# full-text rank among all open ones of the package. Bounds the Python work per lookup.
+CANDIDATE_POOL = 60
+# Each text is compared up to this length (scanner output repeats itself).
+TEXT_CHARS = 4000
+# The finding's most frequent terms that make up the full-text query.
+QUERY_TERMS = 200
+# Across packages (a package nobody has seen), the search uses the finding's rarest terms
+# only: those in fewer than COMMON_TERM_SHARE of all case documents by PostgreSQL's own
+# statistics (pg_stats of the documents, re-read every TERM_STATS_SECONDS), at most
+# RARE_TERMS of them. Common words would match every open case and rank them all.
+COMMON_TERM_SHARE = 0.02
+RARE_TERMS = 32
+TERM_STATS_SECONDS = 600
+# Trigram similarity a report title needs to be a candidate when the package is unknown.
 TITLE_TRIGRAM_THRESHOLD = 0.45
-# Rows fetched per source (same package, project, similar title): a few dozen in all.
-PER_SOURCE_LIMIT = 15
-# Only the start of long descriptions is compared (scanner output repeats itself).
-DESCRIPTION_CHARS = 1500
+# Without PostgreSQL (the SQLite demo): how many recent open rows are compared.
+SCAN_LIMIT = 500
 
-# Families of weaknesses that scanners report under different, related CWE ids.
-CWE_FAMILIES: dict[str, frozenset[str]] = {
-    "memory safety": frozenset(
-        {"CWE-119", "CWE-120", "CWE-121", "CWE-122", "CWE-125", "CWE-126", "CWE-787", "CWE-788"}
-    ),
-    "use after free / double free": frozenset({"CWE-416", "CWE-415", "CWE-825"}),
-    "integer overflow": frozenset({"CWE-190", "CWE-191", "CWE-680", "CWE-681"}),
-    "cross-site scripting": frozenset({"CWE-79", "CWE-80", "CWE-83", "CWE-87"}),
-    "SQL injection": frozenset({"CWE-89", "CWE-564", "CWE-943"}),
-    "command injection": frozenset({"CWE-77", "CWE-78", "CWE-88"}),
-    "path traversal": frozenset({"CWE-22", "CWE-23", "CWE-35", "CWE-36", "CWE-73"}),
-    "deserialisation": frozenset({"CWE-502", "CWE-915"}),
-    "resource exhaustion": frozenset({"CWE-400", "CWE-770", "CWE-1333", "CWE-674", "CWE-834"}),
-    "NULL dereference": frozenset({"CWE-476", "CWE-690"}),
-    "authentication": frozenset({"CWE-287", "CWE-288", "CWE-290", "CWE-306", "CWE-1390"}),
-    "authorisation": frozenset({"CWE-285", "CWE-862", "CWE-863", "CWE-639"}),
-    "SSRF": frozenset({"CWE-918", "CWE-441"}),
-    "XML external entities": frozenset({"CWE-611", "CWE-776", "CWE-827"}),
-    "cryptography": frozenset({"CWE-327", "CWE-326", "CWE-328", "CWE-916", "CWE-759"}),
+# The calibration: logit = sum of CALIBRATION[f] * feature f (``Signals.features``) plus
+# the priors below; the score is its logistic. Fitted by ``manage.py eval_dedupe --fit``
+# (logistic regression, L2 penalty 1.0; every finding against every open case of its
+# package, both directions of the protocol: 92 findings, 1,582 pairs) on the
+# development set ../shared/eval/dedupe (46 pairs of write-ups and 80 other
+# vulnerabilities of 12 PyPI packages), then rounded. Generic features only, no rule for
+# any record. Versions that overlap without being identical, or are unknown, are the
+# baseline (the intercept).
+CALIBRATION: dict[str, float] = {
+    "intercept": -3.75,
+    "text": 2.54,
+    "lead": 4.62,
+    "versions_identical": 3.66,
+    "versions_disjoint": -0.45,
 }
-_FAMILY_OF: dict[str, str] = {cwe: name for name, cwes in CWE_FAMILIES.items() for cwe in cwes}
+# Priors, NOT fitted: in the development set every candidate is of the finding's own
+# package and no pair carries a CWE on both sides, so these cannot be learnt there. Set
+# by hand, conservatively: another package is rarely the same flaw (forks and vendored
+# copies are); the same or a parent/child weakness is mild evidence, unrelated weaknesses
+# mild evidence against (scanners and advisories often pick different CWEs).
+PRIOR_PACKAGE: dict[str, float] = {"same": 0.0, "unknown": -1.0, "different": -3.0}
+PRIOR_CWE: dict[str, float] = {"same": 0.7, "close": 0.4, "related": 0.0, "unrelated": -0.7}
+# A shared identifier (the same CVE or advisory id) settles it, whatever the text says.
+ALIAS_SCORE = 0.99
+
+ALIAS_RE = re.compile(
+    r"\b(?:CVE-\d{4}-\d{4,}|GHSA(?:-[0-9a-z]{4}){3}|PYSEC-\d{4}-\d+|OSV-\d{4}-\d+)\b", re.I
+)
 
 
-def cwe_relation(a: str, b: str) -> str | None:
-    """'same', the family name when related, or None."""
-    a, b = (a or "").upper(), (b or "").upper()
-    if not a or not b:
-        return None
-    if a == b:
-        return "same"
-    family = _FAMILY_OF.get(a)
-    if family is not None and family == _FAMILY_OF.get(b):
-        return family
-    return None
+# --------------------------------------------------------------------------- signals
 
 
-# --------------------------------------------------------------------------- versions
+@dataclass
+class Signals:
+    """What is known of one candidate; ``features`` feeds the calibration."""
+
+    package: str  # "same", "unknown" (one side names none) or "different"
+    versions: str | None  # versions_relation, for the same package only
+    cwe: CweRelation | None
+    text: float
+    lead: float  # text minus the best other candidate's: > 0 for the closest text
+    shared_terms: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    pool_size: int = 0
+    retrieval_rank: int = 0  # position in the full-text ranking (0 = first)
+
+    def features(self) -> dict[str, float]:
+        return {
+            "intercept": 1.0,
+            "text": self.text,
+            "lead": self.lead,
+            "versions_identical": float(self.versions == "identical"),
+            "versions_disjoint": float(self.versions == "disjoint"),
+        }
 
 
-@lru_cache(maxsize=4096)
-def _intervals(vers: str) -> tuple[str, list[tuple[Any, bool, Any, bool]]] | None:
-    """A vers range as (scheme, [(low, low_inclusive, high, high_inclusive)])."""
-    from univers.version_range import VersionRange
-
-    try:
-        vr = VersionRange.from_string(vers)
-    except Exception:  # univers raises many types for bad input; unknown is not an overlap
-        return None
-    intervals: list[tuple[Any, bool, Any, bool]] = []
-    low, low_inc = None, False
-    for c in sorted(vr.constraints, key=lambda c: (c.version is not None, c.version)):
-        if c.comparator == "*":
-            return vr.scheme, [(None, False, None, False)]
-        if c.comparator == "=":
-            intervals.append((c.version, True, c.version, True))
-        elif c.comparator in (">", ">="):
-            low, low_inc = c.version, c.comparator == ">="
-        elif c.comparator in ("<", "<="):
-            intervals.append((low, low_inc, c.version, c.comparator == "<="))
-            low, low_inc = None, False
-    if low is not None:
-        intervals.append((low, low_inc, None, False))
-    return vr.scheme, intervals
+def prior_logit(signals: Signals) -> float:
+    """The part of the logit that is set by hand (package and CWE priors)."""
+    cwe = PRIOR_CWE[signals.cwe.kind] if signals.cwe is not None else 0.0
+    return PRIOR_PACKAGE[signals.package] + cwe
 
 
-def _below(low: Any, low_inc: bool, high: Any, high_inc: bool) -> bool:
-    if low is None or high is None:
-        return True
-    if low < high:
-        return True
-    return low == high and low_inc and high_inc
+def calibrated_score(signals: Signals, coefficients: Mapping[str, float] = CALIBRATION) -> float:
+    z = prior_logit(signals)
+    z += sum(coefficients[name] * value for name, value in signals.features().items())
+    score = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+    return max(score, ALIAS_SCORE) if signals.aliases else score
 
 
-def versions_overlap(a: str, b: str) -> bool | None:
-    """Whether two vers ranges share a version; None when unknown (missing or other scheme)."""
-    if not a or not b:
-        return None
-    ia, ib = _intervals(a), _intervals(b)
-    if ia is None or ib is None or ia[0] != ib[0]:
-        return None
-    try:
-        return any(
-            _below(alo, ainc, bhi, bhinc) and _below(blo, binc, ahi, ahinc)
-            for alo, ainc, ahi, ahinc in ia[1]
-            for blo, binc, bhi, bhinc in ib[1]
-        )
-    except TypeError:  # versions of schemes univers cannot compare
-        return None
-
-
-# --------------------------------------------------------------------------- text
-
-_WORD = re.compile(r"[a-z0-9]+")
-
-
-def trigrams(text: str, limit: int = DESCRIPTION_CHARS) -> frozenset[str]:
-    """Word trigrams the way pg_trgm builds them, so both databases score alike."""
-    grams: set[str] = set()
-    for word in _WORD.findall((text or "")[:limit].lower()):
-        padded = f"  {word} "
-        grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
-    return frozenset(grams)
-
-
-def similarity(a: frozenset[str], b: frozenset[str]) -> float:
-    if not a or not b:
-        return 0.0
-    return len(a & b) / len(a | b)
+def explain(signals: Signals, package: str) -> list[str]:
+    """The reasons the triage page lists, strongest evidence first."""
+    reasons = [f"both name {alias}" for alias in signals.aliases]
+    if signals.package == "same":
+        reasons.append(f"same package {package}")
+    elif signals.package == "different":
+        reasons.append("another package")
+    reasons += {
+        "identical": ["same affected versions"],
+        "overlap": ["affected versions overlap"],
+        "disjoint": ["affected versions do not overlap"],
+        None: [],
+    }[signals.versions]
+    if signals.cwe is not None:
+        reasons.append(signals.cwe.reason)
+    text = f"text similarity {signals.text:.2f}"
+    if signals.shared_terms:
+        text += f": shared terms {', '.join(signals.shared_terms)}"
+    reasons.append(text)
+    if signals.lead > 0 and signals.pool_size > 1:
+        reasons.append(f"the closest text of the {signals.pool_size} compared")
+    return reasons
 
 
 # --------------------------------------------------------------------------- candidates
@@ -158,10 +191,11 @@ def similarity(a: frozenset[str], b: frozenset[str]) -> float:
 
 @dataclass
 class Candidate:
-    """One open report or case that may describe the same flaw."""
+    """One open case or untriaged report that may describe the same flaw."""
 
     score: float
     reasons: list[str]
+    signals: Signals
     case: Case | None = None
     report: Report | None = None
 
@@ -170,14 +204,31 @@ class Candidate:
         return "case" if self.case is not None else "report"
 
     @property
+    def target(self) -> Case | Report:
+        """The case, else the report (a candidate is one or the other)."""
+        found = self.case if self.case is not None else self.report
+        assert found is not None, "a candidate is a case or a report"
+        return found
+
+    @property
     def label(self) -> str:
         if self.case is not None:
             return f"{self.case.reference}: {self.case.title}"
-        return f"Report #{self.report.pk}: {self.report.title}"
+        return f"Report #{self.target.pk}: {self.target.title}"
 
     @property
     def percent(self) -> int:
         return round(self.score * 100)
+
+    @property
+    def likely(self) -> bool:
+        return self.score >= LIKELY_THRESHOLD
+
+
+def _canonical_alias(alias: str) -> str:
+    """CVE-2026-1234, PYSEC-2026-7, GHSA-abcd-2345-wxyz: as the databases write them."""
+    prefix, rest = alias.split("-", 1)
+    return f"GHSA-{rest.lower()}" if prefix.upper() == "GHSA" else alias.upper()
 
 
 @dataclass
@@ -191,18 +242,20 @@ class Finding:
     description: str = ""
     exclude_report: int | None = None
     exclude_case: int | None = None
-    _title_grams: frozenset[str] = field(default=frozenset(), repr=False)
-    _text_grams: frozenset[str] = field(default=frozenset(), repr=False)
 
-    def __post_init__(self) -> None:
-        self._title_grams = trigrams(self.title)
-        self._text_grams = trigrams(self.description)
+    @property
+    def text(self) -> str:
+        return f"{self.title}\n{(self.description or '')[:TEXT_CHARS]}"
+
+    @property
+    def aliases(self) -> tuple[str, ...]:
+        return tuple(sorted({_canonical_alias(m) for m in ALIAS_RE.findall(self.text)}))
 
     @classmethod
     def of_report(cls, report: Report) -> Finding:
         return cls(
             package=report.package,
-            vers=report.vers,
+            vers=report.vers or vers_of_purl(report.purl),
             cwe=report.cwe,
             title=report.title,
             description=report.description,
@@ -211,97 +264,14 @@ class Finding:
         )
 
 
-def _score(
-    finding: Finding,
-    *,
-    packages: Iterable[str],
-    vers: Iterable[str],
-    cwes: Iterable[str],
-    title: str,
-    description: str,
-) -> tuple[float, list[str]]:
-    score, reasons = 0.0, []
-    packages = {p for p in packages if p}
-    if finding.package and finding.package in packages:
-        score += WEIGHT_PACKAGE
-        reasons.append(f"same package {finding.package}")
-        overlaps = [versions_overlap(finding.vers, v) for v in vers if v]
-        if any(o is True for o in overlaps):
-            score += WEIGHT_VERSIONS
-            reasons.append("affected versions overlap")
-        elif overlaps and all(o is False for o in overlaps):
-            # Disjoint ranges of one package are usually separate flaws (or a regression).
-            score -= WEIGHT_VERSIONS
-            reasons.append("affected versions do not overlap")
-    relations = [cwe_relation(finding.cwe, c) for c in cwes]
-    if "same" in relations:
-        score += WEIGHT_CWE_SAME
-        reasons.append(f"same weakness {finding.cwe}")
-    else:
-        family = next((r for r in relations if r), None)
-        if family:
-            score += WEIGHT_CWE_RELATED
-            reasons.append(f"related weakness ({family})")
-    title_sim = similarity(finding._title_grams, trigrams(title))
-    text_sim = similarity(finding._text_grams, trigrams(description)) if description else 0.0
-    text = 0.6 * title_sim + 0.4 * text_sim if description else title_sim
-    if text >= 0.2:
-        reasons.append(f"similar text ({round(text * 100)}%)")
-    score += WEIGHT_TEXT * min(1.0, text * 1.25)
-    return max(0.0, min(1.0, score)), reasons
+@dataclass
+class Pool:
+    """The finding's terms and those of the candidates, best full-text rank first."""
 
-
-def _open_reports() -> Any:
-    return Report.objects.filter(status=ReportStatus.NEW)
-
-
-def _open_cases() -> Any:
-    return Case.objects.filter(state__in=OPEN_STATES)
-
-
-def _candidate_ids(finding: Finding) -> tuple[list[int], list[int]]:
-    """(report ids, case ids) worth scoring, found through indexes only.
-
-    Package equality first (btree lookups). Scanners name the package they scanned, so
-    when the package is one we know (a project lists it, a case or another report has
-    it), a duplicate carries it too and the search stays there. The trigram index on
-    titles is searched when there is no package or nobody has seen it yet.
-    """
-    report_ids: list[int] = []
-    case_ids: list[int] = []
-    known = False
-    if finding.package:
-        report_ids += list(
-            _open_reports()
-            .filter(package=finding.package)
-            .order_by("-received_at")
-            .values_list("pk", flat=True)[:PER_SOURCE_LIMIT]
-        )
-        case_ids += list(
-            AffectedPackage.objects.filter(
-                purl=finding.package, vulnerability__case__state__in=OPEN_STATES
-            )
-            .order_by("-vulnerability__case__updated_at")
-            .values_list("vulnerability__case_id", flat=True)[:PER_SOURCE_LIMIT]
-        )
-        projects = _projects_with_package(finding.package)
-        if projects:
-            case_ids += list(
-                _open_cases()
-                .filter(projects__in=projects)
-                .order_by("-updated_at")
-                .values_list("pk", flat=True)[:PER_SOURCE_LIMIT]
-            )
-        known = bool(
-            projects
-            or case_ids
-            or set(report_ids) - {finding.exclude_report}
-            or AffectedPackage.objects.filter(purl=finding.package).exists()
-        )
-    if not known:
-        report_ids += _text_matches(_open_reports(), finding.title, "-received_at")
-        case_ids += _text_matches(_open_cases(), finding.title, "-updated_at")
-    return report_ids, case_ids
+    query: Terms
+    cases: dict[int, Terms] = field(default_factory=dict)
+    reports: dict[int, Terms] = field(default_factory=dict)
+    aliases: dict[int, set[str]] = field(default_factory=dict)  # case id -> shared ids
 
 
 def _projects_with_package(package: str) -> list[int]:
@@ -310,108 +280,363 @@ def _projects_with_package(package: str) -> list[int]:
     return [pk for pk, purls in Project.objects.values_list("pk", "purls") if package in purls]
 
 
-def _text_matches(queryset: Any, title: str, recent: str) -> list[int]:
-    """Rows whose title is similar: the trigram index on PostgreSQL, recent rows elsewhere."""
-    if not title.strip():
-        return []
-    if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import TrigramSimilarity
+def _package_scope(finding: Finding) -> list[int] | None:
+    """Every open case of the finding's package; None when nobody has seen the package.
 
-        with transaction.atomic(), connection.cursor() as cursor:
-            # SET LOCAL ends with this transaction; the `%` operator reads it.
-            cursor.execute("SET LOCAL pg_trgm.similarity_threshold = %s", [TITLE_TRIGRAM_THRESHOLD])
-            return list(
-                queryset.filter(title__trigram_similar=title)
-                .annotate(_sim=TrigramSimilarity("title", title))
-                .order_by("-_sim")
-                .values_list("pk", flat=True)[:PER_SOURCE_LIMIT]
-            )
-    # SQLite (the demo): compare with the most recent open rows only.
-    grams = trigrams(title)
-    rows = queryset.order_by(recent).values_list("pk", "title")[:500]
-    scored = [(similarity(grams, trigrams(t)), pk) for pk, t in rows]
-    return [pk for s, pk in sorted(scored, reverse=True) if s >= TITLE_TRIGRAM_THRESHOLD][
-        :PER_SOURCE_LIMIT
-    ]
-
-
-def find_candidates(finding: Finding, *, limit: int = 10) -> list[Candidate]:
-    """Open reports and cases that may describe the same flaw, best first."""
-    candidates: list[Candidate] = []
-    found_reports, found_cases = _candidate_ids(finding)
-    report_ids = set(found_reports) - {finding.exclude_report}
-    reports = (
-        Report.objects.filter(pk__in=report_ids)
-        .only("pk", "title", "package", "vers", "cwe", "received_at", "status")
-        .annotate(description_start=Left("description", DESCRIPTION_CHARS))
+    Scanners name the package they scanned, so when the package is one we know (a
+    project lists it, a case or another report has it), a duplicate carries it too and
+    the search stays there. Otherwise it goes across packages, by text.
+    """
+    if not finding.package:
+        return None
+    case_ids = set(
+        AffectedPackage.objects.filter(
+            purl=finding.package, vulnerability__case__state__in=OPEN_STATES
+        ).values_list("vulnerability__case_id", flat=True)
     )
-    for report in reports:
-        score, reasons = _score(
-            finding,
-            packages=[report.package],
-            vers=[report.vers],
-            cwes=[report.cwe],
-            title=report.title,
-            description=report.description_start,
+    projects = _projects_with_package(finding.package)
+    if projects:
+        case_ids |= set(
+            Case.objects.filter(projects__in=projects, state__in=OPEN_STATES).values_list(
+                "pk", flat=True
+            )
         )
-        if score >= LIST_THRESHOLD:
-            candidates.append(Candidate(score=score, reasons=reasons, report=report))
-    case_ids = set(found_cases) - {finding.exclude_case}
-    cases = Case.objects.filter(pk__in=case_ids).prefetch_related(
+    known = bool(
+        projects
+        or case_ids
+        or Report.objects.filter(package=finding.package)
+        .exclude(pk=finding.exclude_report or -1)
+        .exists()
+        or AffectedPackage.objects.filter(purl=finding.package).exists()
+    )
+    if not known:
+        return None
+    if finding.exclude_case is not None:
+        case_ids.discard(finding.exclude_case)
+    return sorted(case_ids)
+
+
+def _open_reports(finding: Finding) -> Any:
+    return Report.objects.filter(status=ReportStatus.NEW).exclude(
+        pk=finding.exclude_report or -1  # -1: no report to leave out
+    )
+
+
+def _similar_report_titles(finding: Finding) -> list[int]:
+    """Untriaged reports with a similar title (the trigram index), for unknown packages."""
+    if not finding.title.strip():
+        return []
+    from django.contrib.postgres.search import TrigramSimilarity
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        # SET LOCAL ends with this transaction; the `%` operator reads it.
+        cursor.execute("SET LOCAL pg_trgm.similarity_threshold = %s", [TITLE_TRIGRAM_THRESHOLD])
+        return list(
+            _open_reports(finding)
+            .filter(title__trigram_similar=finding.title)
+            .annotate(_sim=TrigramSimilarity("title", finding.title))
+            .order_by("-_sim")
+            .values_list("pk", flat=True)[:CANDIDATE_POOL]
+        )
+
+
+def _alias_cases(aliases: Sequence[str], exclude_case: int | None) -> dict[int, set[str]]:
+    """Open cases whose CVE id or whose texts name one of these identifiers."""
+    found: dict[int, set[str]] = defaultdict(set)
+    if not aliases:
+        return found
+    for case_id, cve_id in Vulnerability.objects.filter(
+        cve_id__in=[a for a in aliases if a.startswith("CVE-")], case__state__in=OPEN_STATES
+    ).values_list("case_id", "cve_id"):
+        found[case_id].add(cve_id)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for alias in aliases:
+                cursor.execute(
+                    "SELECT case_id FROM cases_casesearchdocument WHERE is_open "
+                    "AND document @@ phraseto_tsquery('english', %s) LIMIT %s",
+                    [alias, CANDIDATE_POOL],
+                )
+                for (case_id,) in cursor.fetchall():
+                    found[case_id].add(alias)
+    if exclude_case is not None:
+        found.pop(exclude_case, None)
+    return found
+
+
+# -- PostgreSQL: documents and ranking in the database, scoring of the pool in Python
+
+_CASE_DOCUMENTS = """
+SELECT d.case_id, t.lexemes, t.counts
+  FROM (SELECT case_id, document, ts_rank(document, %(q)s::tsquery) AS rank
+          FROM cases_casesearchdocument
+         WHERE is_open AND case_id <> %(exclude)s AND {where}
+         ORDER BY rank DESC, case_id DESC
+         LIMIT %(limit)s) d
+  CROSS JOIN LATERAL (
+        SELECT array_agg(lexeme) AS lexemes,
+               array_agg(coalesce(array_length(positions, 1), 1)) AS counts
+          FROM unnest(d.document)) t
+ ORDER BY d.rank DESC, d.case_id DESC
+"""
+_REPORT_DOCUMENTS = """
+SELECT r.id, t.lexemes, t.counts
+  FROM (SELECT id, v, ts_rank(v, %(q)s::tsquery) AS rank
+          FROM (SELECT id, to_tsvector('english',
+                         concat_ws(E'\\n', title, left(description, %(chars)s))) AS v
+                  FROM cases_report
+                 WHERE status = 'new' AND id <> %(exclude)s AND {where}) s
+         ORDER BY rank DESC, id DESC
+         LIMIT %(limit)s) r
+  CROSS JOIN LATERAL (
+        SELECT array_agg(lexeme) AS lexemes,
+               array_agg(coalesce(array_length(positions, 1), 1)) AS counts
+          FROM unnest(r.v)) t
+ ORDER BY r.rank DESC, r.id DESC
+"""
+
+
+_term_shares: tuple[float, dict[str, float]] = (-math.inf, {})
+
+
+def _common_terms() -> dict[str, float]:
+    """The most common terms of the case documents and the share of documents with each."""
+    global _term_shares
+    read_at, shares = _term_shares
+    if time.monotonic() - read_at < TERM_STATS_SECONDS:
+        return shares
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+            "WHERE schemaname = current_schema() AND tablename = 'cases_casesearchdocument' "
+            "AND attname = 'document'"
+        )
+        row = cursor.fetchone()
+    # The frequencies array ends with three summary figures: zip stops at the terms.
+    shares = dict(zip(row[0], row[1], strict=False)) if row and row[0] else {}
+    _term_shares = (time.monotonic(), shares)
+    return shares
+
+
+def _rare_terms(terms: Terms) -> Terms:
+    shares = _common_terms()
+    order = sorted(terms, key=lambda t: (shares.get(t, 0.0), -terms[t], t))
+    rare = [t for t in order if shares.get(t, 0.0) < COMMON_TERM_SHARE][:RARE_TERMS]
+    return {t: terms[t] for t in rare or order[:5]}
+
+
+def _tsquery(terms: Terms) -> str:
+    """The finding's most frequent terms, OR-ed, as tsquery input (already normalised)."""
+    best = sorted(terms, key=lambda t: (-terms[t], t))[:QUERY_TERMS]
+    quoted = ("'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in best)
+    return " | ".join(quoted)
+
+
+def _documents(sql: str, where: str, params: dict[str, Any]) -> dict[int, Terms]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(where=where), params)
+        return {
+            pk: dict(zip(lexemes or [], counts or [], strict=True))
+            for pk, lexemes, counts in cursor.fetchall()
+        }
+
+
+def _pool_postgresql(finding: Finding) -> Pool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT lexeme, coalesce(array_length(positions, 1), 1) "
+            "FROM unnest(to_tsvector('english', %s))",
+            [finding.text],
+        )
+        pool = Pool(query=dict(cursor.fetchall()))
+    params = {
+        "q": _tsquery(pool.query),
+        "limit": CANDIDATE_POOL,
+        "chars": TEXT_CHARS,
+        "exclude": finding.exclude_case or -1,
+    }
+    scope = _package_scope(finding)
+    if scope is None:
+        rare = {**params, "q": _tsquery(_rare_terms(pool.query))}
+        pool.cases = _documents(_CASE_DOCUMENTS, "document @@ %(q)s::tsquery", rare)
+    elif scope:
+        pool.cases = _documents(_CASE_DOCUMENTS, "case_id = ANY(%(ids)s)", {**params, "ids": scope})
+    pool.aliases = _alias_cases(finding.aliases, finding.exclude_case)
+    missing = [pk for pk in pool.aliases if pk not in pool.cases]
+    if missing:
+        pool.cases.update(
+            _documents(_CASE_DOCUMENTS, "case_id = ANY(%(ids)s)", {**params, "ids": missing})
+        )
+    params["exclude"] = finding.exclude_report or -1
+    if scope is not None:
+        params["package"] = finding.package
+        pool.reports = _documents(_REPORT_DOCUMENTS, "package = %(package)s", params)
+    else:
+        params["ids"] = _similar_report_titles(finding)
+        if params["ids"]:
+            pool.reports = _documents(_REPORT_DOCUMENTS, "id = ANY(%(ids)s)", params)
+    return pool
+
+
+# -- elsewhere (the SQLite demo): the same scoring over texts read from the rows
+
+
+def _case_texts(case_ids: Sequence[int]) -> dict[int, str]:
+    texts: dict[int, list[str]] = {
+        pk: [title, summary[:TEXT_CHARS]]
+        for pk, title, summary in Case.objects.filter(pk__in=case_ids).values_list(
+            "pk", "title", "summary"
+        )
+    }
+    for model in (Vulnerability, Report):
+        for case_id, title, description in (
+            model.objects.filter(case_id__in=case_ids)
+            .order_by("pk")
+            .values_list("case_id", "title", "description")
+        ):
+            texts[case_id] += [title, description[:TEXT_CHARS]]
+    return {pk: "\n".join(parts) for pk, parts in texts.items()}
+
+
+def _pool_python(finding: Finding) -> Pool:
+    pool = Pool(query=python_terms(finding.text))
+    scope = _package_scope(finding)
+    if scope is None:
+        scope = list(
+            Case.objects.filter(state__in=OPEN_STATES)
+            .exclude(pk=finding.exclude_case)
+            .order_by("-updated_at")
+            .values_list("pk", flat=True)[:SCAN_LIMIT]
+        )
+        reports = _open_reports(finding).order_by("-received_at")
+    else:
+        reports = _open_reports(finding).filter(package=finding.package)
+    texts = _case_texts(scope)
+    aliases = finding.aliases
+    for pk, text in texts.items():
+        shared = {a for a in aliases if a.lower() in text.lower()}
+        if shared:
+            pool.aliases[pk] = shared
+    report_texts = {
+        pk: f"{title}\n{description[:TEXT_CHARS]}"
+        for pk, title, description in reports.values_list("pk", "title", "description")[:SCAN_LIMIT]
+    }
+
+    def best(candidates: dict[int, str]) -> dict[int, Terms]:
+        """The CANDIDATE_POOL sharing the most term occurrences with the finding."""
+        terms = {pk: python_terms(text) for pk, text in candidates.items()}
+        common = {
+            pk: sum(min(n, pool.query.get(t, 0)) for t, n in doc.items())
+            for pk, doc in terms.items()
+        }
+        order = sorted(terms, key=lambda pk: (-common[pk], -pk))[:CANDIDATE_POOL]
+        return {pk: terms[pk] for pk in order}
+
+    pool.cases = best(texts)
+    for pk in pool.aliases:
+        pool.cases.setdefault(pk, python_terms(texts[pk]))
+    pool.reports = best(report_texts)
+    return pool
+
+
+# -- scoring
+
+
+def pool_for(finding: Finding) -> Pool:
+    """The finding's terms and the candidates' read for it, best full-text rank first."""
+    return _pool_postgresql(finding) if connection.vendor == "postgresql" else _pool_python(finding)
+
+
+def find_candidates(
+    finding: Finding, *, limit: int | None = 10, min_score: float = LIST_THRESHOLD
+) -> list[Candidate]:
+    """Open cases and untriaged reports that may describe the same flaw, best first."""
+    pool = pool_for(finding)
+    keys = [("case", pk) for pk in pool.cases] + [("report", pk) for pk in pool.reports]
+    documents = [pool.cases[pk] if kind == "case" else pool.reports[pk] for kind, pk in keys]
+    matches = dict(zip(keys, tfidf_similarities(pool.query, documents), strict=True))
+    ranks = {key: i for i, key in enumerate(keys)}
+    ordered = sorted((m.similarity for m in matches.values()), reverse=True)
+
+    def signals(key: tuple[str, int], packages: list[str], vers: list[str], cwes: list[str]):
+        match = matches[key]
+        if len(ordered) == 1:
+            best_other = 0.0
+        else:
+            best_other = ordered[1] if match.similarity == ordered[0] else ordered[0]
+        if not finding.package or not packages:
+            package = "unknown"
+        else:
+            package = "same" if finding.package in packages else "different"
+        return Signals(
+            package=package,
+            versions=best_versions_relation(finding.vers, vers) if package == "same" else None,
+            cwe=best_cwe_relation(finding.cwe, cwes),
+            text=match.similarity,
+            lead=match.similarity - best_other,
+            shared_terms=match.shared,
+            aliases=tuple(sorted(pool.aliases.get(key[1], ()))) if key[0] == "case" else (),
+            pool_size=len(keys),
+            retrieval_rank=ranks[key],
+        )
+
+    candidates: list[Candidate] = []
+    cases = Case.objects.filter(pk__in=list(pool.cases)).prefetch_related(
         "vulnerabilities__affected", "projects"
     )
     for case in cases:
         vulns = list(case.vulnerabilities.all())
         affected = [a for v in vulns for a in v.affected.all()]
-        project_purls = [p for project in case.projects.all() for p in project.purls]
-        score, reasons = _score(
-            finding,
-            packages=[a.purl for a in affected] + project_purls,
-            vers=[a.vers for a in affected],
-            cwes=[v.cwe for v in vulns],
-            title=" ".join([case.title] + [v.title for v in vulns]),
-            description=" ".join([case.summary] + [v.description for v in vulns]),
+        mine = [a.vers for a in affected if a.purl == finding.package and a.vers]
+        s = signals(
+            ("case", case.pk),
+            [a.purl for a in affected]
+            + [p for project in case.projects.all() for p in project.purls],
+            mine or [a.vers for a in affected if a.vers],
+            [v.cwe for v in vulns if v.cwe],
         )
-        if score >= LIST_THRESHOLD:
-            candidates.append(Candidate(score=score, reasons=reasons, case=case))
+        candidates.append(Candidate(calibrated_score(s), explain(s, finding.package), s, case=case))
+    reports = Report.objects.filter(pk__in=list(pool.reports)).only(
+        "pk", "title", "package", "vers", "purl", "cwe", "received_at", "status"
+    )
+    for report in reports:
+        s = signals(
+            ("report", report.pk),
+            [report.package] if report.package else [],
+            [v for v in (report.vers or vers_of_purl(report.purl),) if v],
+            [report.cwe] if report.cwe else [],
+        )
+        candidates.append(
+            Candidate(calibrated_score(s), explain(s, finding.package), s, report=report)
+        )
+    candidates = [c for c in candidates if c.score >= min_score]
     # A case ahead of a report of equal score: merging into a case is the useful action.
-    candidates.sort(key=lambda c: (c.score, c.kind == "case"), reverse=True)
-    return candidates[:limit]
+    candidates.sort(key=lambda c: (c.score, c.kind == "case", c.signals.text), reverse=True)
+    return candidates if limit is None else candidates[:limit]
 
 
-def candidates_for(report: Report, *, limit: int = 10) -> list[Candidate]:
-    return find_candidates(Finding.of_report(report), limit=limit)
+def candidates_for(
+    report: Report, *, limit: int | None = 10, min_score: float = LIST_THRESHOLD
+) -> list[Candidate]:
+    return find_candidates(Finding.of_report(report), limit=limit, min_score=min_score)
 
 
-def coordination_notice(report: Report, user: Any) -> dict[str, Any]:
-    """What the reporter may learn: already under coordination, and the case if visible.
-
-    Never who else reported it or what they wrote: only a case match counts (an
-    untriaged report of someone else is not mentioned at all).
-    """
-    if report.status == ReportStatus.DUPLICATE and report.case_id:
-        case = report.case
-    elif report.status == ReportStatus.NEW:
-        best = next((c for c in candidates_for(report, limit=5) if c.case is not None), None)
-        case = best.case if best is not None and best.score >= NOTICE_THRESHOLD else None
-    else:
-        case = None
-    if case is None:
-        return {"already_under_coordination": False, "case": None}
-    visible = Case.objects.visible_to(user).filter(pk=case.pk).exists()
-    return {"already_under_coordination": True, "case": case.reference if visible else None}
+def rebuild_documents() -> None:
+    """Recompute every case's search document (after a load that ran with triggers off)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT cases_refresh_search_documents(ARRAY(SELECT id FROM cases_case))")
 
 
-def intake_figures(user: Any) -> dict[str, int]:
+# --------------------------------------------------------------------------- figures
+
+
+def intake_figures(user: AnyUser) -> dict[str, int]:
     """Dashboard figures: reports received, merged as duplicates, reading time saved.
 
     Coordinators see the whole intake; anyone else the figures of their own reports.
     """
-    from django.conf import settings
-
-    from cases import access
-    from cases.dashboard import portal_wide
-
     reports = access.visible_reports(user)
     counts = portal_wide(
         user,

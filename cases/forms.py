@@ -12,18 +12,20 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from cases.access import CaseAccess
+from cases.access import KIND_ROLES, CaseAccess, kind_roles_text
 from cases.models import (
     Case,
     CaseState,
     CommentVisibility,
     Credit,
+    Membership,
     Organisation,
     ParticipantRole,
     Project,
     ReportStatus,
     Severity,
 )
+from cases.types import User
 from cases.validators import (
     normalise_cve,
     normalise_cwe,
@@ -73,11 +75,13 @@ class CaseFilterForm(forms.Form):
         widget=FastSelect,
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Only projects of cases the user can see: a project list must not reveal that
         # some other project has a case.
-        self.fields["project"].queryset = Project.objects.filter(
+        project = self.fields["project"]
+        assert isinstance(project, forms.ModelChoiceField)
+        project.queryset = Project.objects.filter(
             cases__in=Case.objects.visible_to(user)
         ).distinct()
         self.fields["q"].widget.attrs["type"] = "search"
@@ -114,20 +118,51 @@ class ParticipantForm(forms.Form):
     role = forms.ChoiceField(
         choices=[c for c in ParticipantRole.choices if c[0] != ParticipantRole.COORDINATOR]
     )
+    # Each kind of organisation has its roles (cases.access.KIND_ROLES); another role
+    # is a coordinator's explicit decision, with its reason in the timeline.
+    # Labels without "role" or "organisation": those label the fields above.
+    override = forms.BooleanField(
+        required=False,
+        label="Override",
+        help_text="Tick to give an organisation a role its kind does not usually take.",
+    )
+    override_reason = forms.CharField(
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Reason for the override",
+        help_text="Written to the case timeline, which the participants read.",
+    )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("organisation") and data.get("user"):
             self.add_error("user", "Choose an organisation or a person, not both.")
         elif not data.get("organisation") and not data.get("user") and not self.errors:
             self.add_error("organisation", "Choose an organisation or a person.")
+        if data.get("override") and not (data.get("override_reason") or "").strip():
+            self.add_error("override_reason", "Say why this organisation takes this role.")
         return data
+
+    def kind_roles(self) -> list[tuple[str, str]]:
+        """(kind, the roles it takes) for the page, from ``access.KIND_ROLES``."""
+        return [
+            (Organisation.Kind(kind).label, kind_roles_text(kind))
+            for kind, roles in KIND_ROLES.items()
+            if roles
+        ]
+
+    def override_reason_or_none(self) -> str | None:
+        """The reason when the override box is ticked; ``None`` when it is not."""
+        return self.cleaned_data["override_reason"] if self.cleaned_data.get("override") else None
 
 
 def _split_affected_line(line: str) -> list[str]:
     """Split ``purl | vers | fixed``. A vers range contains ``|`` itself, so only a bar
     with a space next to it (or the first bar: a purl never has one) separates parts."""
-    parts, current = [], []
+    parts: list[str] = []
+    current: list[str] = []
     for i, char in enumerate(line):
         if char == "|":
             spaced = line[i - 1 : i].isspace() or line[i + 1 : i + 2].isspace()
@@ -259,14 +294,18 @@ class CommentForm(forms.Form):
             ).distinct()
         else:
             orgs = Organisation.objects.filter(pk__in=case_access.organisation_ids)
-        self.fields["organisation"].queryset = orgs
+        organisation = self.fields["organisation"]
+        assert isinstance(organisation, forms.ModelChoiceField)
+        organisation.queryset = orgs
         if case_access.is_coordinator or case_access.organisation_ids:
             choices.append(
                 (CommentVisibility.ORGANISATION.value, CommentVisibility.ORGANISATION.label)
             )
         else:
             del self.fields["organisation"]
-        self.fields["visibility"].choices = choices
+        visibility = self.fields["visibility"]
+        assert isinstance(visibility, forms.ChoiceField)
+        visibility.choices = choices
 
     def clean_body(self) -> str:
         body = self.cleaned_data["body"]
@@ -275,7 +314,8 @@ class CommentForm(forms.Form):
         return body
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("visibility") == CommentVisibility.ORGANISATION and not data.get(
             "organisation"
         ):
@@ -311,7 +351,7 @@ class MergeReportForm(forms.Form):
         help_text="Reference of an open case, e.g. AKR-2026-0042.",
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
 
@@ -328,7 +368,7 @@ class MergeReportForm(forms.Form):
 class DuplicateCaseForm(MergeReportForm):
     """Mark a whole case as a duplicate of another open case the user can see."""
 
-    def __init__(self, *args: Any, user: Any, case: Case, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, user=user, **kwargs)
         self.case = case
         self.fields["reference"].label = "Duplicate of"
@@ -432,10 +472,13 @@ class CreditForm(forms.Form):
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = case_people(case)
+        person = self.fields["user"]
+        assert isinstance(person, forms.ModelChoiceField)
+        person.queryset = case_people(case)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("user") and data.get("consented"):
             self.add_error("consented", "The person with this account gives consent themselves.")
         return data
@@ -443,3 +486,14 @@ class CreditForm(forms.Form):
 
 class CreditConsentForm(forms.Form):
     consent = forms.ChoiceField(choices=[("give", "Give consent"), ("withdraw", "Withdraw")])
+
+
+# --------------------------------------------------------------------------- organisation members
+
+
+class MemberInviteForm(forms.Form):
+    email = forms.EmailField(label="Email address")
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Membership.Role.choices)

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 
 from cases import validators
 from cases.models import Organisation
+from cases.types import User
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -66,9 +67,11 @@ class ReportForm(forms.Form):
         help_text=f"Up to 10 files of at most {settings.MAX_UPLOAD_BYTES // (1024 * 1024)} MB.",
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = Organisation.objects.filter(members=user)
+        organisation = self.fields["organisation"]
+        assert isinstance(organisation, forms.ModelChoiceField)
+        organisation.queryset = Organisation.objects.filter(members=user)
 
     def _normalise(self, name: str, func: Any) -> str:
         return func(self.cleaned_data.get(name, ""))
@@ -111,3 +114,45 @@ class TokenForm(forms.Form):
         max_value=settings.API_TOKEN_MAX_DAYS,
         initial=90,
     )
+
+
+class SarifForm(forms.Form):
+    """A SARIF log to submit as a batch of findings (``cases.batches``)."""
+
+    sarif = forms.FileField(
+        label="SARIF log",
+        help_text=(
+            f"A SARIF 2.1.0 file of up to {settings.REPORT_BATCH_MAX_FINDINGS} results and "
+            f"{settings.SARIF_MAX_BYTES // (1024 * 1024)} MB."
+        ),
+    )
+    purl = forms.CharField(
+        label="Package (purl)",
+        required=False,
+        max_length=500,
+        help_text="For runs whose properties name no purl, e.g. pkg:pypi/libexample@1.2.0",
+    )
+    vers = forms.CharField(
+        label="Affected versions (vers)",
+        required=False,
+        max_length=500,
+        help_text="e.g. vers:pypi/>=1.0|<1.4.2",
+    )
+    organisation = forms.ModelChoiceField(
+        queryset=Organisation.objects.none(),
+        required=False,
+        empty_label="Myself",
+        help_text="Report on behalf of one of your organisations.",
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        organisation = self.fields["organisation"]
+        assert isinstance(organisation, forms.ModelChoiceField)
+        organisation.queryset = Organisation.objects.filter(members=user)
+
+    def clean_purl(self) -> str:
+        return validators.normalise_purl(self.cleaned_data.get("purl", ""))
+
+    def clean_vers(self) -> str:
+        return validators.normalise_vers(self.cleaned_data.get("vers", ""))

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from typing import TYPE_CHECKING, Any
+from decimal import Decimal
+from typing import Any
 
 import pgtrigger
 from django.conf import settings
@@ -21,10 +22,8 @@ from django.urls import reverse
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
-
-    User = AbstractBaseUser
+from cases import actions, events
+from cases.types import AnyUser, User
 
 
 class TransitionError(Exception):
@@ -42,6 +41,20 @@ class StaleEdit(Exception):
 # --------------------------------------------------------------------------- people
 
 
+class OrganisationQuerySet(models.QuerySet):
+    def delete(self) -> tuple[int, dict[str, int]]:
+        """Delete the organisations and their groups (with the grants the groups held).
+
+        The admin's change list and inline deletes come through here or through
+        ``Organisation.delete``; memberships go by cascade, so access ends with them.
+        """
+        with transaction.atomic():
+            group_ids = list(self.values_list("group_id", flat=True))
+            deleted = super().delete()
+            Group.objects.filter(pk__in=group_ids).delete()
+        return deleted
+
+
 class Organisation(models.Model):
     class Kind(models.TextChoices):
         SIRT = "sirt", "SIRT"
@@ -52,12 +65,17 @@ class Organisation(models.Model):
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=80, unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    # Grants to an organisation are guardian group permissions on this group.
+    # Grants to an organisation are guardian group permissions on this group. The group
+    # only holds grants: its members are the organisation's ``Membership`` rows, never
+    # ``user.groups`` (cases.access reads memberships; README, "Membership, groups and
+    # grants").
     group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="organisation")
-    members = models.ManyToManyField(
+    members: models.ManyToManyField[User, Membership] = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="organisations"
     )
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = OrganisationQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -65,24 +83,27 @@ class Organisation(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        with transaction.atomic():
+            group_id = self.group_id
+            deleted = super().delete(*args, **kwargs)
+            Group.objects.filter(pk=group_id).delete()
+        return deleted
+
     @classmethod
     def create(cls, *, name: str, slug: str, kind: str) -> Organisation:
         with transaction.atomic():
             group = Group.objects.create(name=f"org:{slug}")
             return cls.objects.create(name=name, slug=slug, kind=kind, group=group)
 
-    def add_member(self, user: Any, role: str = "member") -> Membership:
-        with transaction.atomic():
-            membership, _ = Membership.objects.update_or_create(
-                organisation=self, user=user, defaults={"role": role}
-            )
-            user.groups.add(self.group)
+    def add_member(self, user: User, role: str = "member") -> Membership:
+        membership, _ = Membership.objects.update_or_create(
+            organisation=self, user=user, defaults={"role": role}
+        )
         return membership
 
-    def remove_member(self, user: Any) -> None:
-        with transaction.atomic():
-            Membership.objects.filter(organisation=self, user=user).delete()
-            user.groups.remove(self.group)
+    def remove_member(self, user: User) -> None:
+        Membership.objects.filter(organisation=self, user=user).delete()
 
 
 class Membership(models.Model):
@@ -101,6 +122,9 @@ class Membership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["organisation", "user"], name="unique_membership")
         ]
+        # Visibility looks up a user's organisations on every query (cases.access): an
+        # index-only scan, the user first.
+        indexes = [models.Index(fields=["user", "organisation"], name="membership_user_org")]
 
     def __str__(self) -> str:
         return f"{self.user} in {self.organisation} ({self.role})"
@@ -205,7 +229,7 @@ class Severity(models.TextChoices):
 SEVERITY_RANK = {s: i for i, s in enumerate(Severity.values)}
 
 
-def severity_for_score(score: float | None) -> str:
+def severity_for_score(score: float | Decimal | None) -> str:
     if score is None:
         return Severity.NONE
     if score >= 9.0:
@@ -234,8 +258,9 @@ class YearCounter(models.Model):
     @classmethod
     def allocate(cls, year: int) -> int:
         """The next number of ``year``; call inside the transaction that uses it."""
-        cls.objects.bulk_create([cls(year=year)], ignore_conflicts=True)
-        counter = cls.objects.select_for_update().get(year=year)
+        # An abstract model has no ``objects`` of its own; each subclass has the default.
+        cls._default_manager.bulk_create([cls(year=year)], ignore_conflicts=True)
+        counter = cls._default_manager.select_for_update().get(year=year)
         counter.last_number += 1
         counter.save(update_fields=["last_number"])
         return counter.last_number
@@ -249,8 +274,8 @@ class CaseCounter(YearCounter):
 
 
 class CaseQuerySet(models.QuerySet):
-    def visible_to(self, user: Any) -> CaseQuerySet:
-        from cases import access
+    def visible_to(self, user: AnyUser) -> CaseQuerySet:
+        from cases import access  # access reads these models: importing it at the top is a cycle
 
         return access.filter_visible(self, user)
 
@@ -280,6 +305,12 @@ class CaseQuerySet(models.QuerySet):
 class Case(models.Model):
     reference = models.CharField(max_length=32, unique=True, editable=False)
     title = models.CharField(max_length=300)
+    # Set while ``title`` is still a report's wording (copied when the case was opened):
+    # only the SIRT, maintainers and that report's author read it until a coordinator
+    # reviews or rewrites it (``cases.access.CaseAccess.case_title``).
+    title_from_report = models.ForeignKey(
+        "Report", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     summary = models.TextField(blank=True)
     state = models.CharField(
         max_length=20, choices=CaseState.choices, default=CaseState.NEW, db_index=True
@@ -343,7 +374,7 @@ class Case(models.Model):
         return [name for name, (sources, _) in TRANSITIONS.items() if self.state in sources]
 
     # -- state changes
-    def transition(self, name: str, actor: Any, *, reason: str = "") -> Case:
+    def transition(self, name: str, actor: User | None, *, reason: str = "") -> Case:
         """Move the case along its life cycle; returns the refreshed case."""
         if name not in TRANSITIONS:
             raise TransitionError(f"Unknown transition {name!r}.")
@@ -365,9 +396,7 @@ class Case(models.Model):
             case.log(
                 actor, f"case.state.{name}", {"from": old, "to": target, "reason": reason.strip()}
             )
-            from cases.services import _emit  # services imports this module
-
-            _emit(
+            events.emit(
                 "case.state_changed",
                 case_id=case.pk,
                 transition=name,
@@ -376,7 +405,7 @@ class Case(models.Model):
         return case
 
     def update_details(
-        self, actor: Any, *, expected_version: int, title: str, summary: str
+        self, actor: User | None, *, expected_version: int, title: str, summary: str
     ) -> Case:
         with transaction.atomic():
             case = Case.objects.select_for_update().get(pk=self.pk)
@@ -385,10 +414,15 @@ class Case(models.Model):
             changed = [
                 f for f, v in (("title", title), ("summary", summary)) if getattr(case, f) != v
             ]
+            if "title" in changed:
+                # Rewritten: the coordinator's wording now, no longer a report's.
+                case.title_from_report = None
             case.title, case.summary = title, summary
             case.version += 1
             case.updated_at = timezone.now()
-            case.save(update_fields=["title", "summary", "version", "updated_at"])
+            case.save(
+                update_fields=["title", "title_from_report", "summary", "version", "updated_at"]
+            )
             case.log(actor, "case.details.edited", {"fields": changed})
         return case
 
@@ -408,7 +442,9 @@ class Case(models.Model):
         Case.objects.filter(pk=self.pk).update(updated_at=now)
         self.updated_at = now
 
-    def log(self, actor: Any, action: str, data: dict | None = None) -> TimelineEntry:
+    def log(self, actor: User | None, action: str, data: dict | None = None) -> TimelineEntry:
+        """Write one timeline entry; ``action`` must be registered (``cases.actions``)."""
+        actions.timeline.check(action)
         return TimelineEntry.objects.create(
             case=self,
             actor=actor if getattr(actor, "pk", None) else None,
@@ -496,9 +532,10 @@ class Participant(models.Model):
 
     @property
     def display_name(self) -> str:
-        if self.organisation_id:
+        if self.organisation is not None:  # no query when organisation_id is None
             return self.organisation.name
         user = self.user
+        assert user is not None, "participant_has_org_or_user: an organisation or a user"
         return user.get_full_name() or user.get_username()
 
     @property
@@ -548,6 +585,16 @@ class Report(models.Model):
     class Meta:
         ordering = ["-received_at", "-id"]
         indexes = [models.Index(fields=["status", "-received_at"], name="report_status_received")]
+        constraints = [
+            # One report per finding and reporter, even for concurrent identical
+            # submissions (services.submit_report answers the existing one). Rows added
+            # in the admin carry no fingerprint and are not held to it.
+            models.UniqueConstraint(
+                fields=["reporter", "fingerprint"],
+                condition=~Q(fingerprint=""),
+                name="unique_report_per_reporter_fingerprint",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Report #{self.pk}: {self.title}"
@@ -570,6 +617,10 @@ class Report(models.Model):
 class Vulnerability(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="vulnerabilities")
     title = models.CharField(max_length=300)
+    # As ``Case.title_from_report``: the report whose wording ``title`` still is.
+    title_from_report = models.ForeignKey(
+        Report, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     description = models.TextField(blank=True, help_text="Markdown.")
     cwe = models.CharField("CWE", max_length=12, blank=True)
     cvss3_vector = models.CharField("CVSS 3.1 vector", max_length=200, blank=True)
@@ -761,3 +812,5 @@ class CaseAccessRecord(models.Model):
 from cases.accounts.models import Invitation  # noqa: E402, F401
 from cases.api_models import ApiToken, IdempotencyRecord  # noqa: E402, F401
 from cases.audit import AuditEvent  # noqa: E402, F401
+from cases.duplicate_documents import CaseSearchDocument  # noqa: E402, F401
+from cases.report_batches import ReportBatch  # noqa: E402, F401

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from cases import access, validators
+from cases import access, services, validators
 from cases.markdown import render_markdown
 from cases.models import (
     AffectedPackage,
@@ -24,6 +24,7 @@ from cases.models import (
     Report,
     Vulnerability,
 )
+from cases.types import User
 
 # --------------------------------------------------------------------------- errors
 
@@ -31,7 +32,9 @@ from cases.models import (
 class ErrorDetailSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Machine-readable, e.g. `invalid`, `not_found`.")
     message = serializers.CharField()
-    fields = serializers.DictField(
+    # A declared field: DRF's metaclass takes it off the class, so ``Serializer.fields``
+    # (which the stubs see here) stays as it is.
+    fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Field name -> messages (nested fields as `affected.0.purl`).",
     )
@@ -72,16 +75,16 @@ class MeSerializer(serializers.Serializer):
     is_coordinator = serializers.SerializerMethodField()
     organisations = serializers.SerializerMethodField()
 
-    def get_name(self, user: Any) -> str:
+    def get_name(self, user: User) -> str:
         return user.get_full_name() or user.get_username()
 
-    def get_is_coordinator(self, user: Any) -> bool:
+    def get_is_coordinator(self, user: User) -> bool:
         return access.is_sirt(user)
 
     @extend_schema_field(MembershipSerializer(many=True))
-    def get_organisations(self, user: Any) -> list[dict]:
+    def get_organisations(self, user: User) -> list[dict]:
         memberships = user.memberships.select_related("organisation").order_by("organisation__name")
-        return MembershipSerializer(memberships, many=True).data
+        return [MembershipSerializer(m).data for m in memberships]
 
 
 # --------------------------------------------------------------------------- reports
@@ -95,19 +98,10 @@ class AttachmentSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "content_type", "size", "sha256", "uploaded_at"]
 
 
-class CoordinationSerializer(serializers.Serializer):
-    already_under_coordination = serializers.BooleanField(
-        help_text="True when this finding is already being coordinated in a case."
-    )
-    case = serializers.CharField(
-        allow_null=True, help_text="The case reference, only when you may see that case."
-    )
-
-
 class ReportSerializer(serializers.ModelSerializer):
     case = serializers.SerializerMethodField()
     attachments = AttachmentSerializer(many=True, read_only=True)
-    organisation = serializers.SlugRelatedField(
+    organisation: serializers.SlugRelatedField[Organisation] = serializers.SlugRelatedField(
         source="reporter_organisation", slug_field="slug", read_only=True, allow_null=True
     )
 
@@ -144,22 +138,30 @@ class ReportSerializer(serializers.ModelSerializer):
             visible = set(
                 Case.objects.visible_to(user).filter(pk=report.case_id).values_list("pk", flat=True)
             )
-        return report.case.reference if report.case_id in visible else None
+        if report.case_id not in visible:
+            return None
+        case = report.case
+        assert case is not None  # case_id is set: checked above
+        return case.reference
 
 
 class ReportSubmittedSerializer(ReportSerializer):
-    coordination = serializers.SerializerMethodField()
+    """The answer to a submission: "received", the report and what happens next. Nothing
+    in it depends on other reports or cases (intake must not be an oracle)."""
+
     duplicate_submission = serializers.SerializerMethodField(
         help_text="True when you had already sent this very report; nothing new was stored."
     )
+    next_steps = serializers.SerializerMethodField(
+        help_text="What happens now; the same text for every submission."
+    )
 
     class Meta(ReportSerializer.Meta):
-        fields = [*ReportSerializer.Meta.fields, "coordination", "duplicate_submission"]
+        fields = [*ReportSerializer.Meta.fields, "duplicate_submission", "next_steps"]
         read_only_fields = fields
 
-    @extend_schema_field(CoordinationSerializer)
-    def get_coordination(self, report: Report) -> dict:
-        return self.context["coordination"]
+    def get_next_steps(self, report: Report) -> str:
+        return services.RECEIVED_NEXT_STEPS
 
     def get_duplicate_submission(self, report: Report) -> bool:
         return not self.context.get("created", True)
@@ -224,8 +226,25 @@ class ReportCreateSerializer(serializers.Serializer):
 # --------------------------------------------------------------------------- cases
 
 
+def case_access_for(serializer: serializers.Serializer, obj: Any) -> access.CaseAccess:
+    """The ``CaseAccess`` the view put in the context (``access``) for the case of ``obj``
+    (a case, or a row of one), for field-level visibility; decided afresh only when the
+    view gave none for this case."""
+    case_id = obj.pk if isinstance(obj, Case) else obj.case_id
+    case_access = serializer.context.get("access")
+    if case_access is None or case_access.case.pk != case_id:
+        case = obj if isinstance(obj, Case) else obj.case
+        case_access = access.access_for(serializer.context["request"].user, case)
+    return case_access
+
+
 class CaseSerializer(serializers.ModelSerializer):
-    projects = serializers.SlugRelatedField(many=True, read_only=True, slug_field="slug")
+    title = serializers.SerializerMethodField(
+        help_text="A title still in a reporter's wording reads `Title under review` for "
+        "participants who may not read that report."
+    )
+    # many_init: what ``many=True`` calls, typed as the ManyRelatedField it returns.
+    projects = serializers.SlugRelatedField.many_init(read_only=True, slug_field="slug")
     my_roles = serializers.SerializerMethodField()
 
     class Meta:
@@ -242,6 +261,11 @@ class CaseSerializer(serializers.ModelSerializer):
             "version",
         ]
         read_only_fields = fields
+
+    def get_title(self, case: Case) -> str:
+        # Lists label their page with ``access.with_shown_titles`` (one query for all).
+        shown = getattr(case, "shown_title", None)
+        return shown if shown is not None else case_access_for(self, case).case_title
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_my_roles(self, case: Case) -> list[str]:
@@ -284,7 +308,9 @@ class CaseDetailSerializer(CaseSerializer):
 
 class ParticipantSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="display_name", read_only=True)
-    organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    organisation: serializers.SlugRelatedField[Organisation] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Participant
@@ -359,8 +385,17 @@ class VulnerabilitySerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_credits(self, vuln: Vulnerability) -> list[str]:
-        # Only people who agreed to be named; never reporters' accounts.
-        return [c.name for c in vuln.credits.all() if c.consented]
+        # The credits this requester may read (``CaseAccess.vulnerabilities``, the same
+        # list as the case page), of those the people who agreed to be named. Without
+        # that list this fails rather than fall back to every credit.
+        # ``visible_credits``: the list ``CaseAccess.vulnerabilities`` prefetches (to_attr).
+        return [c.name for c in vuln.visible_credits if c.consented]  # type: ignore[attr-defined]
+
+    def to_representation(self, instance: Vulnerability) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        # A title still in a reporter's wording, as the access module shows it.
+        data["title"] = case_access_for(self, instance).vulnerability_title(instance)
+        return data
 
     def validate_cwe(self, value: str) -> str:
         return _validated(validators.normalise_cwe, value)
@@ -381,7 +416,9 @@ class VulnerabilitySerializer(serializers.ModelSerializer):
 class CommentSerializer(serializers.ModelSerializer):
     author = serializers.SerializerMethodField()
     body_html = serializers.SerializerMethodField()
-    organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    organisation: serializers.SlugRelatedField[Organisation] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Comment

@@ -13,11 +13,10 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
-from django.db.models import Q
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from cases import access, audit
+from cases import access, audit, events
 from cases.models import (
     AffectedPackage,
     Attachment,
@@ -38,30 +37,27 @@ from cases.models import (
     TransitionError,
     Vulnerability,
 )
+from cases.types import User
+from cases.uploads import check_upload
 from cases.validators import normalise_cve, normalise_cwe, parse_cvss, purl_without_version
 
 Role = ParticipantRole
 
 
-def _emit(event: str, **ids: Any) -> None:
-    """Hand an event to the notification layer, if installed (ids only, never text).
-
-    Called inside the transaction of the change: the outbox rows commit or roll back
-    with it (disclosure/notifications/README.md lists the events).
-    """
-    try:
-        from disclosure import notify
-    except ImportError:  # pragma: no cover - notifications not wired yet
-        return
-    notify.event(event, **ids)
-
-
 # --------------------------------------------------------------------------- reports
+
+# What every submitter is told, web and API alike. It never depends on what else is in
+# the queue or under coordination: the answer to a submission must not be an oracle.
+RECEIVED_NEXT_STEPS = (
+    "The SIRT triages every new report; the report's page (and the API) shows the outcome. "
+    "If it describes a finding already under coordination, you are notified once a "
+    "coordinator confirms it."
+)
 
 
 def submit_report(
     *,
-    reporter: Any,
+    reporter: User,
     title: str,
     description: str,
     organisation: Organisation | None = None,
@@ -71,9 +67,20 @@ def submit_report(
     cvss_vector: str = "",
     wants_credit: bool = True,
     files: Iterable[UploadedFile] = (),
+    fingerprint: str = "",
+    announce: bool = True,
 ) -> tuple[Report, bool]:
-    """Store a report; returns (report, created). The same content twice is one report."""
-    fingerprint = Report.compute_fingerprint(
+    """Store a report; returns (report, created). The same finding twice is one report.
+
+    ``announce=False``: no ``report.received`` event; the caller announces many reports
+    at once (a batch: ``report.batch.received``), not one mail per finding.
+
+    A finding is the same when its ``fingerprint`` is: the one given (a scanner's own,
+    e.g. SARIF ``partialFingerprints``, see ``cases.sarif``), else a hash of the content.
+    The database holds one report per (reporter, fingerprint): of concurrent identical
+    submissions one inserts, the others get its report.
+    """
+    fingerprint = fingerprint or Report.compute_fingerprint(
         title=title,
         description=description,
         purl=purl,
@@ -81,26 +88,35 @@ def submit_report(
         cwe=cwe,
         cvss_vector=cvss_vector,
     )
-    with transaction.atomic():
+    existing = Report.objects.filter(reporter=reporter, fingerprint=fingerprint).first()
+    if existing:
+        return existing, False
+    try:
+        with transaction.atomic():
+            report = Report.objects.create(
+                title=title.strip(),
+                description=description,
+                reporter=reporter,
+                reporter_organisation=organisation,
+                purl=purl,
+                package=purl_without_version(purl) if purl else "",
+                vers=vers,
+                cwe=cwe,
+                cvss_vector=cvss_vector,
+                wants_credit=wants_credit,
+                fingerprint=fingerprint,
+            )
+            for upload in files:
+                store_attachment(upload, uploaded_by=reporter, report=report)
+            if announce:
+                events.emit("report.received", report_id=report.pk)
+    except IntegrityError:
+        # The same finding committed by a concurrent request since the check above (this
+        # savepoint is rolled back; an outer transaction, such as a batch's, goes on).
         existing = Report.objects.filter(reporter=reporter, fingerprint=fingerprint).first()
-        if existing:
-            return existing, False
-        report = Report.objects.create(
-            title=title.strip(),
-            description=description,
-            reporter=reporter,
-            reporter_organisation=organisation,
-            purl=purl,
-            package=purl_without_version(purl) if purl else "",
-            vers=vers,
-            cwe=cwe,
-            cvss_vector=cvss_vector,
-            wants_credit=wants_credit,
-            fingerprint=fingerprint,
-        )
-        for upload in files:
-            store_attachment(upload, uploaded_by=reporter, report=report)
-        _emit("report.received", report_id=report.pk)
+        if existing is None:
+            raise
+        return existing, False
     return report, True
 
 
@@ -113,7 +129,7 @@ def _lock_new_report(report: Report) -> Report:
 
 def open_case_from_report(
     report: Report,
-    actor: Any,
+    actor: User,
     *,
     title: str | None = None,
     summary: str = "",
@@ -123,9 +139,13 @@ def open_case_from_report(
     with transaction.atomic():
         report = _lock_new_report(report)
         now = timezone.now()
+        case_title = (title or report.title).strip()
         case = Case.objects.create(
             reference=CaseCounter.next_reference(now.year),
-            title=(title or report.title).strip(),
+            title=case_title,
+            # The triage form offers the report's title: kept as it is, it is still the
+            # reporter's wording (shown to others only once reviewed; cases.access).
+            title_from_report=report if case_title == report.title.strip() else None,
             summary=summary,
             created_by=actor,
             created_at=now,
@@ -136,7 +156,11 @@ def open_case_from_report(
         for project in projects:
             add_project(case, actor, project)
         vuln = Vulnerability.objects.create(
-            case=case, title=report.title, cwe=report.cwe, description=""
+            case=case,
+            title=report.title,
+            title_from_report=report,
+            cwe=report.cwe,
+            description="",
         )
         _apply_cvss(vuln, report.cvss_vector)
         vuln.save()
@@ -148,11 +172,11 @@ def open_case_from_report(
         # (before, the first reporter of every case went uncredited).
         _file_report(case, report, actor, ReportStatus.IN_CASE)
         case.refresh_severity()
-        _emit("case.opened", case_id=case.pk, actor_id=getattr(actor, "pk", None))
+        events.emit("case.opened", case_id=case.pk, actor_id=getattr(actor, "pk", None))
     return case
 
 
-def merge_report_into_case(report: Report, case: Case, actor: Any) -> Case:
+def merge_report_into_case(report: Report, case: Case, actor: User) -> Case:
     """Triage: a report of a flaw already under coordination joins that case."""
     with transaction.atomic():
         report = _lock_new_report(report)
@@ -162,10 +186,15 @@ def merge_report_into_case(report: Report, case: Case, actor: Any) -> Case:
         _file_report(case, report, actor, ReportStatus.DUPLICATE)
         case.log(actor, "case.report.merged", {"report": report.pk})
         case.touch()
+        # The reporter learns it is a duplicate now, when a coordinator confirms it
+        # (never at submission), and not in which case (the report page decides that).
+        events.emit(
+            "report.duplicate_confirmed", report_id=report.pk, actor_id=getattr(actor, "pk", None)
+        )
     return case
 
 
-def _file_report(case: Case, report: Report, actor: Any, status: str) -> None:
+def _file_report(case: Case, report: Report, actor: User, status: str) -> None:
     report.case = case
     report.status = status
     report.updated_at = timezone.now()
@@ -194,7 +223,7 @@ def _file_report(case: Case, report: Report, actor: Any, status: str) -> None:
         attachment.save(update_fields=["case"])
 
 
-def reject_report(report: Report, actor: Any, reason: str) -> Report:
+def reject_report(report: Report, actor: User, reason: str) -> Report:
     if not reason.strip():
         raise ValidationError({"reason": "Give a reason; the reporter will see it."})
     with transaction.atomic():
@@ -206,7 +235,7 @@ def reject_report(report: Report, actor: Any, reason: str) -> Report:
     return report
 
 
-def mark_case_duplicate(case: Case, of: Case, actor: Any) -> Case:
+def mark_case_duplicate(case: Case, of: Case, actor: User) -> Case:
     """Merge a whole case into another: its reports and participants move over."""
     if case.pk == of.pk:
         raise TransitionError("A case cannot be a duplicate of itself.")
@@ -215,17 +244,33 @@ def mark_case_duplicate(case: Case, of: Case, actor: Any) -> Case:
         if case.state not in (CaseState.NEW, CaseState.ACCEPTED, CaseState.IN_PROGRESS):
             raise TransitionError("Only a case still in triage or work can be merged.")
         for report in case.reports.all():
+            confirmed_now = report.status != ReportStatus.DUPLICATE
             report.case = of
             report.status = ReportStatus.DUPLICATE
-            report.save(update_fields=["case", "status"])
+            report.updated_at = timezone.now()
+            report.save(update_fields=["case", "status", "updated_at"])
+            if confirmed_now:  # already told when it was merged into ``case``
+                events.emit(
+                    "report.duplicate_confirmed",
+                    report_id=report.pk,
+                    actor_id=getattr(actor, "pk", None),
+                )
         for p in case.participants.active().exclude(role=Role.COORDINATOR):
             if (
                 not of.participants.active()
                 .filter(organisation=p.organisation, user=p.user, role=p.role)
                 .exists()
             ):
+                # A role given by override stays, with the merge as its recorded reason.
+                kept = p.organisation is None or access.role_fits(p.organisation, p.role)
                 add_participant(
-                    of, actor, organisation=p.organisation, user=p.user, role=p.role, notify=False
+                    of,
+                    actor,
+                    organisation=p.organisation,
+                    user=p.user,
+                    role=p.role,
+                    notify=False,
+                    override_reason=None if kept else f"Kept from {case.reference} (duplicate)",
                 )
         old = case.state
         case.state = CaseState.DUPLICATE
@@ -244,15 +289,23 @@ def mark_case_duplicate(case: Case, of: Case, actor: Any) -> Case:
 
 def add_participant(
     case: Case,
-    actor: Any,
+    actor: User,
     *,
     role: str,
     organisation: Organisation | None = None,
-    user: Any = None,
+    user: User | None = None,
     notify: bool = True,
+    override_reason: str | None = None,
 ) -> Participant:
+    """Add an organisation or a person to the case in a role.
+
+    An organisation takes the roles of its kind (``access.KIND_ROLES``); another role
+    needs a coordinator's override: ``override_reason`` (not blank), written to the
+    timeline entry. ``None`` means no override was asked for.
+    """
     if (organisation is None) == (user is None):
         raise ValidationError("Choose either an organisation or a person.")
+    override = _role_override(actor, role, organisation, user, override_reason)
     with transaction.atomic():
         existing = case.participants.active().filter(
             organisation=organisation, user=user, role=role
@@ -265,16 +318,14 @@ def add_participant(
             case=case, organisation=organisation, user=user, role=role, invited_by=actor
         )
         access.sync_grants(case, organisation=organisation, user=user)
-        case.log(
-            actor,
-            "case.participant.added",
-            {
-                "participant": participant.pk,
-                "role": role,
-                "organisation": organisation.name if organisation else None,
-                "user": user.get_username() if user else None,
-            },
-        )
+        entry: dict[str, Any] = {
+            "participant": participant.pk,
+            "role": role,
+            "organisation": organisation.name if organisation else None,
+            "user": user.get_username() if user else None,
+        }
+        overridden: dict[str, Any] = {"override_reason": override} if override else {}
+        case.log(actor, "case.participant.added", {**entry, **overridden})
         audit.record(
             "case.participant.added",
             actor=actor,
@@ -283,14 +334,55 @@ def add_participant(
             role=role,
             organisation=organisation.slug if organisation else None,
             user=user.get_username() if user else None,
+            **overridden,
         )
         case.touch()
         if notify:
-            _emit("participant.invited", case_id=case.pk, participant_id=participant.pk)
+            events.emit("participant.invited", case_id=case.pk, participant_id=participant.pk)
     return participant
 
 
-def remove_participant(participant: Participant, actor: Any) -> Participant:
+def _role_override(
+    actor: User,
+    role: str,
+    organisation: Organisation | None,
+    user: User | None,
+    override_reason: str | None,
+) -> str:
+    """Check that the role fits who takes it; return the override reason it needs, or ""."""
+    if role == Role.COORDINATOR:
+        # Coordinators are the SIRT's members; the role only records who opened a case.
+        if organisation is not None or user is None or not access.is_sirt(user):
+            raise ValidationError({"role": "Only a SIRT member can be a coordinator."})
+        return ""
+    if organisation is None:
+        return ""
+    if organisation.kind == Organisation.Kind.SIRT:
+        raise ValidationError(
+            {
+                "organisation": "The SIRT coordinates every case through its members; "
+                "it does not take part as a participant."
+            }
+        )
+    if access.role_fits(organisation, role):
+        return ""
+    if override_reason is None:
+        raise ValidationError(
+            {
+                "role": f"{organisation.get_kind_display()} organisations take part as "
+                f"{access.kind_roles_text(organisation.kind)}. Another role needs a "
+                "coordinator's override with a reason."
+            }
+        )
+    if not access.is_sirt(actor):
+        raise PermissionDenied("Only a coordinator can override the roles of an organisation.")
+    reason = override_reason.strip()
+    if not reason:
+        raise ValidationError({"override_reason": "Say why this organisation takes this role."})
+    return reason
+
+
+def remove_participant(participant: Participant, actor: User) -> Participant:
     with transaction.atomic():
         participant = Participant.objects.select_for_update().get(pk=participant.pk)
         if participant.removed_at:
@@ -316,14 +408,14 @@ def remove_participant(participant: Participant, actor: Any) -> Participant:
     return participant
 
 
-def acknowledge(case: Case, user: Any) -> list[Participant]:
+def acknowledge(case: Case, user: User) -> list[Participant]:
     """The user's organisation (or the user) acknowledges the invitation to the case."""
     with transaction.atomic():
         mine = (
             case.participants.active()
             .filter(acknowledged_at__isnull=True)
             .filter(role__in=[Role.MAINTAINER, Role.PARTNER, Role.DOWNSTREAM, Role.REPORTER])
-            .filter(models_q_for_user(user))
+            .filter(access.participant_rows_q(user))
             # Lock only the participant rows: the organisation join is an outer join,
             # which PostgreSQL cannot lock.
             .select_for_update(of=("self",))
@@ -341,18 +433,13 @@ def acknowledge(case: Case, user: Any) -> list[Participant]:
     return changed
 
 
-def models_q_for_user(user: Any) -> Q:
-    """Participant rows that stand for ``user``: their own, or their organisations'."""
-    return Q(user=user) | Q(organisation__group__user=user)
-
-
-def add_project(case: Case, actor: Any, project: Project) -> None:
+def add_project(case: Case, actor: User, project: Project) -> None:
     with transaction.atomic():
         case.projects.add(project)
         case.log(actor, "case.project.added", {"project": project.name})
 
 
-def remove_project(case: Case, actor: Any, project: Project) -> None:
+def remove_project(case: Case, actor: User, project: Project) -> None:
     """Take a project off the case (a triage mistake, or the flaw is not in it after all)."""
     with transaction.atomic():
         # Lock the case row: two coordinators editing the projects at once serialise here.
@@ -369,7 +456,7 @@ def remove_project(case: Case, actor: Any, project: Project) -> None:
 
 def post_comment(
     case: Case,
-    author: Any,
+    author: User,
     body: str,
     *,
     visibility: str = CommentVisibility.ALL,
@@ -394,19 +481,19 @@ def post_comment(
         )
         case.log(author, "case.comment.posted", {"comment": comment.pk, "visibility": visibility})
         case.touch()
-        _emit("comment.posted", case_id=case.pk, comment_id=comment.pk)
+        events.emit("comment.posted", case_id=case.pk, comment_id=comment.pk)
     return comment
 
 
 def store_attachment(
     upload: UploadedFile,
     *,
-    uploaded_by: Any,
+    uploaded_by: User,
     case: Case | None = None,
     report: Report | None = None,
 ) -> Attachment:
     limit = settings.MAX_UPLOAD_BYTES
-    if upload.size > limit:
+    if upload.size is None or upload.size > limit:
         raise ValidationError(
             {"file": f"The file is larger than the limit of {limit // (1024 * 1024)} MB."}
         )
@@ -414,8 +501,6 @@ def store_attachment(
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
-    from cases.uploads import check_upload
-
     content_type, safe_name = check_upload(upload)
     with transaction.atomic():
         attachment = Attachment(
@@ -439,12 +524,12 @@ def store_attachment(
     return attachment
 
 
-def record_view(case: Case, user: Any, what: str) -> None:
+def record_view(case: Case, user: User, what: str) -> None:
     """Record a look at an embargoed case's details (the need-to-know list)."""
     if not case.is_under_embargo:
         return
     CaseAccessRecord.objects.create(case=case, user=user, what=what)
-    Participant.objects.active().filter(case=case).filter(models_q_for_user(user)).update(
+    Participant.objects.active().filter(case=case).filter(access.participant_rows_q(user)).update(
         last_seen_at=timezone.now()
     )
 
@@ -464,7 +549,7 @@ def _apply_cvss(vuln: Vulnerability, vector: str) -> None:
 
 def save_vulnerability(
     case: Case,
-    actor: Any,
+    actor: User,
     *,
     vulnerability: Vulnerability | None = None,
     expected_version: int | None = None,
@@ -494,13 +579,16 @@ def save_vulnerability(
             )
     with transaction.atomic():
         creating = vulnerability is None
-        if creating:
+        if vulnerability is None:
             vuln = Vulnerability(case=case)
         else:
             vuln = Vulnerability.objects.select_for_update().get(pk=vulnerability.pk, case=case)
             if expected_version is not None and vuln.version != expected_version:
                 raise StaleEdit(StaleEdit.message)
             vuln.version += 1
+        if vuln.title != title.strip():
+            # Rewritten: the editor's wording now, no longer a report's (cases.access).
+            vuln.title_from_report = None
         vuln.title, vuln.description, vuln.cwe, vuln.cve_id = (
             title.strip(),
             description,
@@ -536,6 +624,33 @@ def save_vulnerability(
     return vuln
 
 
+def mark_wording_reviewed(
+    case: Case, actor: User, *, vulnerability: Vulnerability | None = None
+) -> None:
+    """A coordinator (case title) or a maintainer (a vulnerability's title) confirms
+    that a title copied from a report may be read by every participant as it is.
+
+    Until then ``cases.access`` shows it only to those who may read the report itself.
+    Rewriting the title (``save_vulnerability``, ``Case.update_details``) has the same
+    effect. Timeline ``case.wording.reviewed``, with ids only (never the text).
+    """
+    case_access = access.access_for(actor, case)
+    access.require(case_access, "manage_case" if vulnerability is None else "edit_vulnerability")
+    with transaction.atomic():
+        if vulnerability is None:
+            row: Case | Vulnerability = Case.objects.select_for_update().get(pk=case.pk)
+            data: dict[str, Any] = {"field": "title"}
+        else:
+            row = Vulnerability.objects.select_for_update().get(pk=vulnerability.pk, case=case)
+            data = {"vulnerability": row.pk}
+        if row.title_from_report_id is None:
+            return
+        row.title_from_report = None
+        row.save(update_fields=["title_from_report"])
+        case.log(actor, "case.wording.reviewed", data)
+        case.touch()
+
+
 # --------------------------------------------------------------------------- credits
 # Timeline entries of credits carry ids and the kind, never the name: every participant
 # reads the timeline, and a credited name can be a reporter whom others must not learn of.
@@ -543,11 +658,11 @@ def save_vulnerability(
 
 def add_credit(
     vulnerability: Vulnerability,
-    actor: Any,
+    actor: User,
     *,
     name: str,
     kind: str = Credit.Kind.FINDER,
-    user: Any = None,
+    user: User | None = None,
     consented: bool = False,
 ) -> Credit:
     """Credit someone on a vulnerability. A credit with an account waits for its person's
@@ -584,20 +699,20 @@ def add_credit(
     return credit
 
 
-def remove_credit(credit: Credit, actor: Any) -> None:
+def remove_credit(credit: Credit, actor: User) -> None:
     case = credit.vulnerability.case
     access.require(access.access_for(actor, case), "edit_vulnerability")
     with transaction.atomic():
-        credit = Credit.objects.select_for_update().filter(pk=credit.pk).first()
-        if credit is None:  # removed by someone else a moment ago
+        locked = Credit.objects.select_for_update().filter(pk=credit.pk).first()
+        if locked is None:  # removed by someone else a moment ago
             return
-        data = {"vulnerability": credit.vulnerability_id, "credit": credit.pk, "kind": credit.kind}
-        credit.delete()
+        data = {"vulnerability": locked.vulnerability_id, "credit": locked.pk, "kind": locked.kind}
+        locked.delete()
         case.log(actor, "case.credit.removed", data)
         case.touch()
 
 
-def set_credit_consent(credit: Credit, user: Any, consented: bool) -> Credit:
+def set_credit_consent(credit: Credit, user: User, consented: bool) -> Credit:
     """The credited person gives or withdraws consent to be named in advisories."""
     case = credit.vulnerability.case
     access.require(access.access_for(user, case), "view_case")

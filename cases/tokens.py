@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from knox.models import AuthToken
 
 from cases import audit
 from cases.models import ApiToken
+from cases.types import User
 
 
-def create_token(user: Any, *, name: str, days: int) -> tuple[ApiToken, str]:
+def create_token(user: User, *, name: str, days: int) -> tuple[ApiToken, str]:
     """Create a token; returns (token, secret). The secret is shown once and never stored."""
     name = (name or "").strip()
     if not name:
@@ -44,7 +45,7 @@ def create_token(user: Any, *, name: str, days: int) -> tuple[ApiToken, str]:
     return token, secret
 
 
-def revoke_token(user: Any, token_id: int) -> bool:
+def revoke_token(user: User, token_id: int) -> bool:
     """Delete the user's token: the next request made with it is refused (401)."""
     with transaction.atomic():
         token = ApiToken.objects.select_related("token").filter(user=user, pk=token_id).first()
@@ -61,5 +62,5 @@ def revoke_token(user: Any, token_id: int) -> bool:
     return True
 
 
-def tokens_of(user: Any) -> Any:
+def tokens_of(user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user).select_related("token").order_by("-created_at")

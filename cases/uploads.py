@@ -54,7 +54,7 @@ EXPECTED_BY_EXTENSION = {
 SNIFF_BYTES = 8192
 
 
-def sanitise_filename(name: str) -> str:
+def sanitise_filename(name: str | None) -> str:
     name = unicodedata.normalize("NFKC", name or "")
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
     name = re.sub(r"[^\w.\- ]+", "_", name).strip(" .")
@@ -111,7 +111,9 @@ def check_upload(upload: UploadedFile) -> tuple[str, str]:
 class OversizedUpload(UploadedFile):
     """Stands in for a file part that passed the size limit: no content, its real size."""
 
-    def __init__(self, name: str, content_type: str, size: int, charset: str | None) -> None:
+    def __init__(
+        self, name: str | None, content_type: str | None, size: int, charset: str | None
+    ) -> None:
         super().__init__(BytesIO(b""), name, content_type, size, charset)
 
 

@@ -61,8 +61,15 @@ urlpatterns = [
         name="credit_consent",
     ),
     # reports and triage
+    path(
+        "cases/<str:reference>/wording/reviewed/",
+        views.wording_reviewed,
+        name="wording_reviewed",
+    ),
     path("reports/", views.report_list, name="report_list"),
     path("reports/new/", views.report_new, name="report_new"),
+    path("reports/sarif/", views.sarif_upload, name="sarif_upload"),
+    path("reports/batches/<int:pk>/", views.batch_detail, name="batch_detail"),
     path("profile/tokens/", views.token_create, name="token_create"),
     path("profile/tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
     path("reports/<int:pk>/", views.report_detail, name="report_detail"),
@@ -74,4 +81,18 @@ urlpatterns = [
     path("reports/<int:pk>/open-case/", views.report_open_case, name="report_open_case"),
     path("reports/<int:pk>/merge/", views.report_merge, name="report_merge"),
     path("reports/<int:pk>/reject/", views.report_reject, name="report_reject"),
+    # organisation members (admins of the organisation, the SIRT)
+    path("organisations/", views.organisation_list, name="organisation_list"),
+    path(
+        "organisations/<slug:slug>/members/",
+        views.organisation_members,
+        name="organisation_members",
+    ),
+    path("organisations/<slug:slug>/members/invite/", views.member_invite, name="member_invite"),
+    path("organisations/<slug:slug>/members/<int:pk>/role/", views.member_role, name="member_role"),
+    path(
+        "organisations/<slug:slug>/members/<int:pk>/remove/",
+        views.member_remove,
+        name="member_remove",
+    ),
 ]

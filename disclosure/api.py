@@ -1,7 +1,8 @@
-"""REST API of the disclosure app: embargo, release plan, advisories, notifications and
-webhooks. Registered on the one router in ``akrites/api_urls.py``. The case always
-comes from ``cases.access.get_case_for`` (404 invisible, 403 not allowed); every write
-calls the same ``disclosure`` service (or form) the web UI calls.
+"""REST API of the disclosure app: embargo, release plan, advisories (notifications and
+webhooks: ``disclosure.notifications.api``). Registered on the one router in
+``akrites/api_urls.py``. The case always comes from ``cases.access.get_case_for`` (404
+invisible, 403 not allowed); every write calls the same ``disclosure`` service (or
+form) the web UI calls.
 """
 
 from __future__ import annotations
@@ -13,19 +14,23 @@ import django_filters
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
-from rest_framework.decorators import action
+from rest_framework import status, viewsets
 from rest_framework.permissions import AllowAny
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 from rest_framework.views import APIView
 
 from cases import access
 from cases.access import CaseAccess
-from cases.api_common import IdempotentPostMixin, StableCursorPagination, UpdatedSinceFilter
+from cases.api import _expected_version, missing_version
+from cases.api_common import (
+    IdempotentPostMixin,
+    StableCursorPagination,
+    UpdatedSinceFilter,
+)
 from cases.api_schema import IF_MATCH_PARAMETER
 from cases.models import Case
+from cases.types import AuthenticatedRequest
 from disclosure import services
 from disclosure.models import (
     Advisory,
@@ -38,16 +43,11 @@ from disclosure.models import (
     ProposalResponse,
     ReleasePlan,
 )
-from disclosure.notifications import services as notification_services
-from disclosure.notifications.forms import WebhookForm, manageable_organisations
-from disclosure.notifications.models import Notification, WebhookSubscription
 from disclosure.serializers import (
     AdvisoryDraftSerializer,
     DeploymentReportCreateSerializer,
     DeploymentSerializer,
     EmbargoSerializer,
-    MarkedReadSerializer,
-    NotificationSerializer,
     ProjectReleaseSerializer,
     ProjectReleaseUpdateSerializer,
     ProposalCreateSerializer,
@@ -55,19 +55,14 @@ from disclosure.serializers import (
     ProposalSerializer,
     PublicAdvisorySerializer,
     ReleasePlanSerializer,
-    WebhookCreatedSerializer,
-    WebhookCreateSerializer,
-    WebhookSerializer,
     empty_embargo,
 )
 
 
-def _fake(view: Any) -> bool:
-    return getattr(view, "swagger_fake_view", False)
-
-
 class CaseAPIView(IdempotentPostMixin, APIView):
     """One resource inside one case, reached by the case reference."""
+
+    request: AuthenticatedRequest  # the API's default permission: IsAuthenticated
 
     def case_and_access(self, action: str = "view_case") -> tuple[Case, CaseAccess]:
         cached = getattr(self, "_case_access", None)
@@ -79,27 +74,23 @@ class CaseAPIView(IdempotentPostMixin, APIView):
         return case, case_access
 
 
-def _expected_version(request: Request, body_version: int | None) -> int | None:
-    from cases.api import _expected_version as expected
-
-    return expected(request, body_version)
-
-
 # --------------------------------------------------------------------------- embargo
 
 
-def _embargo_data(case: Case) -> dict[str, Any]:
+def _responses(case_access: CaseAccess) -> QuerySet:
+    """Answers to date proposals, as the access module lets this user see them."""
+    return case_access.visible_participant_rows(
+        ProposalResponse.objects.select_related("participant__organisation", "participant__user")
+    )
+
+
+def _embargo_data(case: Case, case_access: CaseAccess) -> dict[str, Any]:
     embargo = (
         Embargo.objects.filter(case=case)
         .prefetch_related(
             Prefetch("clocks", queryset=EmbargoClock.objects.select_related("policy")),
             Prefetch("proposals", queryset=EmbargoProposal.objects.select_related("proposer")),
-            Prefetch(
-                "proposals__responses",
-                queryset=ProposalResponse.objects.select_related(
-                    "participant__organisation", "participant__user"
-                ),
-            ),
+            Prefetch("proposals__responses", queryset=_responses(case_access)),
         )
         .first()
     )
@@ -108,9 +99,9 @@ def _embargo_data(case: Case) -> dict[str, Any]:
 
 class EmbargoView(CaseAPIView):
     @extend_schema(tags=["embargo"], summary="The embargo of a case", responses=EmbargoSerializer)
-    def get(self, request: Request, case_reference: str) -> Response:
-        case, _ = self.case_and_access()
-        return Response(_embargo_data(case))
+    def get(self, request: AuthenticatedRequest, case_reference: str) -> Response:
+        case, case_access = self.case_and_access()
+        return Response(_embargo_data(case, case_access))
 
 
 class ProposalCreateView(CaseAPIView):
@@ -120,7 +111,7 @@ class ProposalCreateView(CaseAPIView):
         request=ProposalCreateSerializer,
         responses={201: ProposalSerializer},
     )
-    def post(self, request: Request, case_reference: str) -> Response:
+    def post(self, request: AuthenticatedRequest, case_reference: str) -> Response:
         case, _ = self.case_and_access("propose_embargo")
         serializer = ProposalCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -141,7 +132,9 @@ class ProposalRespondView(CaseAPIView):
         responses={200: ProposalSerializer},
         parameters=[OpenApiParameter("proposal_id", int, OpenApiParameter.PATH)],
     )
-    def post(self, request: Request, case_reference: str, proposal_id: int) -> Response:
+    def post(
+        self, request: AuthenticatedRequest, case_reference: str, proposal_id: int
+    ) -> Response:
         case, _ = self.case_and_access("comment_case")
         proposal = get_object_or_404(EmbargoProposal, pk=proposal_id, embargo__case=case)
         serializer = ProposalRespondSerializer(data=request.data)
@@ -153,12 +146,7 @@ class ProposalRespondView(CaseAPIView):
             comment=serializer.validated_data["comment"],
         )
         proposal = EmbargoProposal.objects.prefetch_related(
-            Prefetch(
-                "responses",
-                queryset=ProposalResponse.objects.select_related(
-                    "participant__organisation", "participant__user"
-                ),
-            )
+            Prefetch("responses", queryset=_responses(self.case_and_access("comment_case")[1]))
         ).get(pk=proposal.pk)
         return Response(ProposalSerializer(proposal).data)
 
@@ -198,7 +186,7 @@ class ReleaseView(CaseAPIView):
         summary="The release plan: projects, pre-notifications, deployments",
         responses=ReleasePlanSerializer,
     )
-    def get(self, request: Request, case_reference: str) -> Response:
+    def get(self, request: AuthenticatedRequest, case_reference: str) -> Response:
         case, _ = self.case_and_access()
         return Response(_plan_response(case))
 
@@ -211,7 +199,9 @@ class ProjectReleaseView(CaseAPIView):
         responses=ProjectReleaseSerializer,
         parameters=[OpenApiParameter("release_id", int, OpenApiParameter.PATH), IF_MATCH_PARAMETER],
     )
-    def patch(self, request: Request, case_reference: str, release_id: int) -> Response:
+    def patch(
+        self, request: AuthenticatedRequest, case_reference: str, release_id: int
+    ) -> Response:
         case, _ = self.case_and_access("update_release")
         release = get_object_or_404(
             ProjectRelease.objects.select_related("project", "plan__case"),
@@ -223,8 +213,6 @@ class ProjectReleaseView(CaseAPIView):
         data = serializer.validated_data
         expected = _expected_version(request, data.get("version"))
         if expected is None:
-            from cases.api import missing_version
-
             raise missing_version()
         updated = services.update_project_release(
             release,
@@ -247,7 +235,7 @@ class DeploymentView(CaseAPIView):
         request=DeploymentReportCreateSerializer,
         responses={200: DeploymentSerializer},
     )
-    def post(self, request: Request, case_reference: str) -> Response:
+    def post(self, request: AuthenticatedRequest, case_reference: str) -> Response:
         case, case_access = self.case_and_access("report_deployment")
         serializer = DeploymentReportCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -281,7 +269,9 @@ class PreNotificationAcknowledgeView(CaseAPIView):
         responses={200: ReleasePlanSerializer},
         parameters=[OpenApiParameter("pre_notification_id", int, OpenApiParameter.PATH)],
     )
-    def post(self, request: Request, case_reference: str, pre_notification_id: int) -> Response:
+    def post(
+        self, request: AuthenticatedRequest, case_reference: str, pre_notification_id: int
+    ) -> Response:
         case, _ = self.case_and_access()
         pn = get_object_or_404(PreNotification, pk=pre_notification_id, plan__case=case)
         services.acknowledge_pre_notification(pn, request.user)
@@ -297,7 +287,7 @@ class CaseAdvisoryView(CaseAPIView):
         summary="The advisory draft of a case (pre-notified participants, under embargo)",
         responses=AdvisoryDraftSerializer,
     )
-    def get(self, request: Request, case_reference: str) -> Response:
+    def get(self, request: AuthenticatedRequest, case_reference: str) -> Response:
         case, _ = self.case_and_access("view_advisory_draft")
         advisory = get_object_or_404(Advisory, case=case)
         return Response(AdvisoryDraftSerializer(advisory).data)
@@ -346,131 +336,12 @@ class PublicAdvisoryViewSet(viewsets.ReadOnlyModelViewSet):
         return Advisory.objects.published().prefetch_related("revisions")
 
 
-# --------------------------------------------------------------------------- notifications
-
-
-class NotificationFilter(django_filters.FilterSet):
-    updated_since = UpdatedSinceFilter("created_at")
-    unread = django_filters.BooleanFilter(
-        field_name="read_at", lookup_expr="isnull", help_text="Only unread ones."
-    )
-
-    class Meta:
-        model = Notification
-        fields = ["updated_since", "unread"]
-
-
-class NotificationPagination(StableCursorPagination):
-    ordering = ("-created_at", "-id")
-
-
-@extend_schema_view(
-    list=extend_schema(tags=["notifications"], summary="My notifications"),
-    read=extend_schema(
-        tags=["notifications"],
-        summary="Mark one notification read",
-        request=None,
-        responses=MarkedReadSerializer,
-    ),
-    read_all=extend_schema(
-        tags=["notifications"],
-        summary="Mark all my notifications read",
-        request=None,
-        responses=MarkedReadSerializer,
-    ),
-)
-class NotificationViewSet(IdempotentPostMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
-    serializer_class = NotificationSerializer
-    pagination_class = NotificationPagination
-    filterset_class = NotificationFilter
-    search_fields: list[str] = []
-    ordering_fields = ["created_at"]
-    lookup_value_regex = r"\d+"
-
-    def get_queryset(self) -> QuerySet:
-        if _fake(self):
-            return Notification.objects.none()
-        # Only cases the user can still see (the notification centre's own rule).
-        return Notification.objects.centre_for(self.request.user).select_related("case")
-
-    @action(detail=True, methods=["post"])
-    def read(self, request: Request, pk: str) -> Response:
-        get_object_or_404(self.get_queryset(), pk=pk)
-        return Response({"marked": notification_services.mark_read(request.user, int(pk))})
-
-    @action(detail=False, methods=["post"], url_path="read-all")
-    def read_all(self, request: Request) -> Response:
-        return Response({"marked": notification_services.mark_all_read(request.user)})
-
-
-# --------------------------------------------------------------------------- webhooks
-
-
-@extend_schema_view(
-    list=extend_schema(tags=["webhooks"], summary="Webhook subscriptions of my organisations"),
-    retrieve=extend_schema(tags=["webhooks"], summary="One webhook subscription"),
-    create=extend_schema(
-        tags=["webhooks"],
-        summary="Subscribe my organisation to events",
-        request=WebhookCreateSerializer,
-        responses={201: WebhookCreatedSerializer},
-    ),
-    destroy=extend_schema(tags=["webhooks"], summary="Delete a subscription"),
-)
-class WebhookViewSet(
-    IdempotentPostMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
-    serializer_class = WebhookSerializer
-    pagination_class = None
-    filter_backends: list = []
-    lookup_value_regex = r"\d+"
-
-    def get_queryset(self) -> QuerySet:
-        if _fake(self):
-            return WebhookSubscription.objects.none()
-        return WebhookSubscription.objects.filter(
-            organisation__in=manageable_organisations(self.request.user)
-        ).select_related("organisation")
-
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = WebhookCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        orgs = manageable_organisations(request.user)
-        organisation = orgs.filter(slug=data["organisation"]).first()
-        # The web form validates the target URL (no private addresses) and event kinds.
-        form = WebhookForm(
-            {
-                "organisation": organisation.pk if organisation else "",
-                "url": data["url"],
-                "description": data.get("description", ""),
-                "event_types": data.get("event_types", []),
-            },
-            organisations=orgs,
-        )
-        if not form.is_valid():
-            from rest_framework.exceptions import ValidationError
-
-            raise ValidationError({k: list(v) for k, v in form.errors.items()})
-        subscription = form.save(commit=False)
-        subscription.created_by = request.user
-        subscription.save()
-        return Response(WebhookCreatedSerializer(subscription).data, status=status.HTTP_201_CREATED)
-
-
 # --------------------------------------------------------------------------- wiring
 
 
 def register(router: DefaultRouter, case_prefix: str) -> None:
     """Add the disclosure viewsets to the API router."""
     router.register("advisories", PublicAdvisoryViewSet, basename="advisory")
-    router.register("notifications", NotificationViewSet, basename="notification")
-    router.register("webhooks", WebhookViewSet, basename="webhook")
 
 
 def urlpatterns(case_prefix: str) -> list:

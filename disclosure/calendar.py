@@ -7,13 +7,13 @@ organisation name: a calendar is synchronised to phones and third-party services
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
 from icalendar import Calendar, Event
 
 from cases.models import Case
+from cases.types import User
 from disclosure.models import Embargo, EmbargoState, ReleasePlan
 
 EVENT_LENGTH = dt.timedelta(minutes=30)
@@ -31,7 +31,7 @@ def _event(uid: str, summary: str, start: dt.datetime, url: str, stamp: dt.datet
     return event
 
 
-def build_feed(user: Any) -> bytes:
+def build_feed(user: User) -> bytes:
     """The feed for ``user``: only cases ``Case.objects.visible_to(user)`` returns."""
     cases = Case.objects.visible_to(user)
     stamp = timezone.now().astimezone(dt.UTC)
@@ -64,11 +64,13 @@ def build_feed(user: Any) -> bytes:
         .order_by("target_at")
     )
     for reference, target_at, released_at in plans:
+        at = released_at or target_at
+        assert at is not None  # only plans with a target (the filter above)
         cal.add_component(
             _event(
                 f"{reference.lower()}-release",
                 f"{reference} {'released' if released_at else 'release target'}",
-                released_at or target_at,
+                at,
                 f"{settings.SITE_URL}/cases/{reference}/",
                 stamp,
             )

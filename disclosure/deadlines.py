@@ -1,4 +1,5 @@
-"""Deadline sources for the home page (``cases.dashboard.register_deadline_source``).
+"""Deadline sources for the home page (``cases.dashboard.register_deadline_source``,
+called by ``DisclosureConfig.ready``).
 
 Each receives the cases the user may see (already filtered by ``cases.access``), the
 horizon and at most how many rows the page shows, and returns the soonest
@@ -13,7 +14,21 @@ from collections.abc import Iterable
 from django.db.models import QuerySet
 
 from cases.dashboard import Deadline
-from disclosure.models import PreNotification, ReleasePlan
+from disclosure.models import Embargo, EmbargoState, PreNotification, ReleasePlan
+
+
+def embargo_dates(
+    cases: QuerySet, until: dt.datetime, limit: int | None = None
+) -> Iterable[Deadline]:
+    """Public dates of active embargoes; one still active after its date is overdue."""
+    embargoes = (
+        Embargo.objects.filter(
+            case__in=cases, state=EmbargoState.ACTIVE, public_at__isnull=False, public_at__lte=until
+        )
+        .select_related("case")
+        .order_by("public_at")
+    )
+    return [Deadline(e.case, "Embargo ends", e.public_at, "embargo") for e in embargoes[:limit]]
 
 
 def release_targets(
@@ -26,7 +41,11 @@ def release_targets(
         .select_related("case")
         .order_by("target_at")
     )
-    return [Deadline(p.case, "Release target", p.target_at, "release") for p in plans[:limit]]
+    return [
+        Deadline(p.case, "Release target", p.target_at, "release")
+        for p in plans[:limit]
+        if p.target_at is not None  # as filtered above
+    ]
 
 
 def pre_notification_dates(
@@ -48,4 +67,5 @@ def pre_notification_dates(
     return [
         Deadline(pn.plan.case, "Pre-notification due", pn.notify_at, "prenotification")
         for pn in rows[:limit]
+        if pn.notify_at is not None  # as filtered above
     ]

@@ -4,11 +4,12 @@ Idempotent: each step looks for what it would create first. Everything goes thro
 ``disclosure.services`` so the timeline reads as in real use. The advisory demo data
 is the advisory module's.
 
-The embargoed libexample case tells this story: the date agreed with the maintainers
-(30 days out, set by the cases demo) was superseded when Example Linux posted to the
-distros list two days ago (the 14-day maximum governs now); the maintainers propose
-to keep the original date, which needs a coordinator's override. The release is
-planned for the distros deadline, with Brightline and Example Linux pre-notified.
+The embargoed libexample case tells this story: the maintainers proposed a date 30
+days out and a coordinator accepted it (18 days ago); it was superseded when Example
+Linux posted to the distros list two days ago (the 14-day maximum governs now); the
+maintainers propose to keep the original date, which needs a coordinator's override.
+The release is planned for the distros deadline, with Brightline and Example Linux
+pre-notified.
 """
 
 from __future__ import annotations
@@ -20,9 +21,13 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from cases import services as case_services
+from cases.demo import cast, public_date
 from cases.models import Case, Organisation, Report
+from cases.types import User
 from disclosure import services
 from disclosure.models import (
+    Embargo,
     EmbargoPolicy,
     EmbargoProposal,
     PreNotification,
@@ -43,11 +48,23 @@ def _noon(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(dt.UTC).replace(hour=12, minute=0, second=0, microsecond=0)
 
 
-def _libexample(coordinator: Any, maintainer: Any) -> None:
+def _libexample(coordinator: User, maintainer: User) -> None:
     case = Case.objects.filter(title=LIBEXAMPLE_TITLE).first()
     if case is None:
         return
     embargo = services.get_or_create_embargo(case)
+    if not embargo.proposals.exists():
+        # The date agreed with the maintainers when the work started.
+        agreed = services.propose_date(
+            case,
+            maintainer,
+            public_at=public_date(30),
+            reason="Thirty days: the fix is small, but two downstream products embed us.",
+        )
+        services.accept_proposal(agreed, coordinator, reason="Agreed with the maintainers.")
+        when = _noon(timezone.now() - dt.timedelta(days=18))
+        EmbargoProposal.objects.filter(pk=agreed.pk).update(created_at=when, decided_at=when)
+        Embargo.objects.filter(pk=embargo.pk).update(created_at=when)
     if not embargo.clocks.exists():
         report = Report.objects.filter(case=case).order_by("received_at").first()
         received = report.received_at if report else case.created_at
@@ -67,14 +84,11 @@ def _libexample(coordinator: Any, maintainer: Any) -> None:
             started_by="Example Linux posted the issue to the linux-distros list",
         )
     embargo.refresh_from_db()
-    if not EmbargoProposal.objects.filter(embargo=embargo).exists() and embargo.is_active:
-        proposed = _noon(timezone.now() + dt.timedelta(days=30))
-        while proposed.weekday() >= 5:
-            proposed += dt.timedelta(days=1)
+    if embargo.proposals.count() == 1 and embargo.is_active:
         services.propose_date(
             case,
             maintainer,
-            public_at=proposed,
+            public_at=public_date(30),
             reason="Keep the date we agreed: two downstream products need the full 30 days "
             "to test the patch. The distros post came too early.",
         )
@@ -103,7 +117,7 @@ def _libexample(coordinator: Any, maintainer: Any) -> None:
                 services.add_pre_notification(case, coordinator, organisation=org)
 
 
-def _fastparse(coordinator: Any, maintainer: Any) -> None:
+def _fastparse(coordinator: User, maintainer: User) -> None:
     """A fix ready on another case, so the metrics page has a second data point."""
     case = Case.objects.filter(title=FASTPARSE_TITLE).first()
     if case is None or ReleasePlan.objects.filter(case=case).exists():
@@ -133,9 +147,6 @@ def _historic() -> None:
     Services stamp "now"; the measured timestamps are then moved back (the timeline
     keeps the time it was written, as in the cases demo).
     """
-    from cases import services as case_services
-    from cases.demo import cast
-
     if Case.objects.filter(title=HISTORIC_TITLE).exists():
         return
     c = cast()

@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 
+from cases.models import Organisation
 from cases.widgets import FastSelect
 from disclosure.models import (
     DeploymentStatus,
@@ -118,14 +120,18 @@ class ProjectReleaseForm(forms.Form):
 
 class PreNotificationForm(forms.Form):
     # FastSelect: every partner of a large case (cases/widgets.py).
-    organisation = forms.ModelChoiceField(queryset=None, widget=FastSelect)
+    organisation: forms.ModelChoiceField[Organisation] = forms.ModelChoiceField(
+        queryset=None, widget=FastSelect
+    )
     notify_at = utc_field(
         "Pre-notify on", required=False, help_text="Empty: 5 working days before the release."
     )
 
-    def __init__(self, *args: Any, organisations: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, organisations: QuerySet[Organisation], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = organisations
+        organisation = self.fields["organisation"]
+        assert isinstance(organisation, forms.ModelChoiceField)
+        organisation.queryset = organisations
 
 
 class AcknowledgeForm(ConfirmForm):
@@ -134,10 +140,14 @@ class AcknowledgeForm(ConfirmForm):
 
 class DeploymentForm(forms.Form):
     # FastSelect: every partner of a large case (cases/widgets.py).
-    organisation = forms.ModelChoiceField(queryset=None, widget=FastSelect)
+    organisation: forms.ModelChoiceField[Organisation] = forms.ModelChoiceField(
+        queryset=None, widget=FastSelect
+    )
     status = forms.ChoiceField(choices=DeploymentStatus.choices)
     note = forms.CharField(required=False, max_length=500)
 
-    def __init__(self, *args: Any, organisations: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, organisations: QuerySet[Organisation], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = organisations
+        organisation = self.fields["organisation"]
+        assert isinstance(organisation, forms.ModelChoiceField)
+        organisation.queryset = organisations

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django import forms
 from django.db.models import Prefetch
 from django.utils import timezone
 
@@ -96,8 +97,11 @@ def build_panels(case: Case, case_access: CaseAccess) -> Panels:
             ),
             Prefetch(
                 "proposals__responses",
-                queryset=ProposalResponse.objects.select_related(
-                    "participant__organisation", "participant__user", "user"
+                # Another reporter's answer would name them (cases.access decides).
+                queryset=case_access.visible_participant_rows(
+                    ProposalResponse.objects.select_related(
+                        "participant__organisation", "participant__user", "user"
+                    )
                 ),
             ),
         )
@@ -130,9 +134,11 @@ def build_panels(case: Case, case_access: CaseAccess) -> Panels:
     if open_embargo and case_access.can("propose_embargo"):
         panels.forms["proposal"] = ProposalForm(auto_id="id_proposal_%s")
     if open_embargo and can_manage:
-        form = StartClockForm(auto_id="id_clock_%s")
-        form.fields["policy"].queryset = EmbargoPolicy.objects.filter(is_active=True)
-        panels.forms["clock"] = form
+        clock_form = StartClockForm(auto_id="id_clock_%s")
+        policy = clock_form.fields["policy"]
+        assert isinstance(policy, forms.ModelChoiceField)
+        policy.queryset = EmbargoPolicy.objects.filter(is_active=True)
+        panels.forms["clock"] = clock_form
     if embargo is not None and embargo.is_active and can_manage:
         panels.forms["break"] = BreakForm(auto_id="id_break_%s")
 
@@ -157,9 +163,9 @@ def build_panels(case: Case, case_access: CaseAccess) -> Panels:
             can_edit = case_access.can("update_release") and (
                 can_manage or pr.project.organisation_id in own_orgs
             )
-            form = None
+            release_form = None
             if can_edit and pr.status != "released":
-                form = ProjectReleaseForm(
+                release_form = ProjectReleaseForm(
                     auto_id=f"id_pr{pr.pk}_%s",
                     initial={
                         "fixed_version": pr.fixed_version,
@@ -168,7 +174,7 @@ def build_panels(case: Case, case_access: CaseAccess) -> Panels:
                         "version": pr.version,
                     },
                 )
-            panels.project_releases.append(ProjectReleaseView(pr, can_edit, form))
+            panels.project_releases.append(ProjectReleaseView(pr, can_edit, release_form))
         panels.pre_notifications = [
             PreNotificationView(
                 pn,
@@ -201,11 +207,11 @@ def build_panels(case: Case, case_access: CaseAccess) -> Panels:
             if can_manage or d.organisation.pk in own_orgs
         ]
         if reportable:
-            form = DeploymentForm(
+            deployment_form = DeploymentForm(
                 auto_id="id_dep_%s",
                 organisations=services.reporting_organisations(case, case_access),
             )
             if len(reportable) == 1:
-                form.fields["organisation"].initial = reportable[0].pk
-            panels.forms["deployment"] = form
+                deployment_form.fields["organisation"].initial = reportable[0].pk
+            panels.forms["deployment"] = deployment_form
     return panels

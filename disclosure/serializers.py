@@ -1,5 +1,6 @@
-"""API representations of embargoes, release plans, advisories, notifications and
-webhooks. Shapes and validation only: the views call ``disclosure.services``."""
+"""API representations of embargoes, release plans and advisories (notifications and
+webhooks: ``disclosure.notifications.serializers``). Shapes and validation only: the
+views call ``disclosure.services``."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cases.types import User
 from disclosure.models import (
     Advisory,
     EmbargoClock,
@@ -20,10 +22,9 @@ from disclosure.models import (
 )
 from disclosure.models.embargo import Embargo, EmbargoState
 from disclosure.models.release import DeploymentStatus, ReleaseStatus
-from disclosure.notifications.models import Notification, WebhookSubscription
 
 
-def _name(user: Any) -> str:
+def _name(user: User | None) -> str:
     return (user.get_full_name() or user.get_username()) if user else ""
 
 
@@ -205,7 +206,7 @@ class ReleasePlanSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(DeploymentSerializer(many=True))
     def get_deployments(self, plan: ReleasePlan) -> list[dict]:
-        return DeploymentSerializer(self.context["deployments"], many=True).data
+        return [DeploymentSerializer(d).data for d in self.context["deployments"]]
 
 
 class DeploymentReportCreateSerializer(serializers.Serializer):
@@ -290,65 +291,3 @@ class AdvisoryDraftSerializer(serializers.ModelSerializer):
             "updated_at",
             "version",
         ]
-
-
-# --------------------------------------------------------------------------- notifications
-
-
-class NotificationSerializer(serializers.ModelSerializer):
-    label = serializers.CharField(read_only=True)
-    case = serializers.SerializerMethodField()
-    link = serializers.CharField(source="absolute_link", read_only=True)
-
-    class Meta:
-        model = Notification
-        fields = ["id", "kind", "label", "case", "link", "created_at", "read_at"]
-
-    @extend_schema_field(serializers.CharField(allow_null=True))
-    def get_case(self, notification: Notification) -> str | None:
-        return notification.case.reference if notification.case_id else None
-
-
-class MarkedReadSerializer(serializers.Serializer):
-    marked = serializers.IntegerField(help_text="How many notifications were marked read.")
-
-
-class WebhookSerializer(serializers.ModelSerializer):
-    organisation = serializers.CharField(source="organisation.slug", read_only=True)
-
-    class Meta:
-        model = WebhookSubscription
-        fields = [
-            "id",
-            "organisation",
-            "url",
-            "event_types",
-            "description",
-            "is_active",
-            "disabled_at",
-            "disabled_reason",
-            "created_at",
-        ]
-        read_only_fields = fields
-
-
-class WebhookCreatedSerializer(WebhookSerializer):
-    secret = serializers.CharField(
-        read_only=True, help_text="Shown once: verify the webhook-signature header with it."
-    )
-
-    class Meta(WebhookSerializer.Meta):
-        fields = [*WebhookSerializer.Meta.fields, "secret"]
-        read_only_fields = fields
-
-
-class WebhookCreateSerializer(serializers.Serializer):
-    organisation = serializers.SlugField(help_text="Slug of one of your organisations.")
-    url = serializers.URLField(max_length=500)
-    event_types = serializers.ListField(
-        child=serializers.CharField(max_length=60),
-        required=False,
-        default=list,
-        help_text="Event kinds to receive; empty for all.",
-    )
-    description = serializers.CharField(max_length=200, required=False, allow_blank=True)

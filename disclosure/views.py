@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cases import access
 from cases.models import Case, StaleEdit, TransitionError
+from cases.types import AuthenticatedHttpRequest
 from disclosure import calendar, metrics, services
 from disclosure.forms import (
     AcceptForm,
@@ -104,7 +105,7 @@ def _proposal(case: Case, pk: int) -> EmbargoProposal:
 
 @login_required
 @require_POST
-def clock_start(request: HttpRequest, reference: str) -> HttpResponse:
+def clock_start(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     def perform(case: Case, _: access.CaseAccess, data: dict[str, Any]) -> str:
         clock = services.start_clock(
             case,
@@ -129,7 +130,7 @@ def clock_start(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def clock_stop(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+def clock_stop(request: AuthenticatedHttpRequest, reference: str, pk: int) -> HttpResponse:
     def perform(case: Case, _: access.CaseAccess, data: dict[str, Any]) -> str:
         clock = get_object_or_404(EmbargoClock, pk=pk, embargo__case=case)
         services.stop_clock(clock, request.user, reason=data["reason"])
@@ -148,7 +149,7 @@ def clock_stop(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def proposal_create(request: HttpRequest, reference: str) -> HttpResponse:
+def proposal_create(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     def perform(case: Case, _: access.CaseAccess, data: dict[str, Any]) -> str:
         services.propose_date(
             case, request.user, public_at=data["public_at"], reason=data["reason"]
@@ -168,7 +169,7 @@ def proposal_create(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def proposal_respond(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+def proposal_respond(request: AuthenticatedHttpRequest, reference: str, pk: int) -> HttpResponse:
     def perform(case: Case, _: access.CaseAccess, data: dict[str, Any]) -> str:
         services.respond_to_proposal(
             _proposal(case, pk), request.user, stance=data["stance"], comment=data["comment"]
@@ -188,7 +189,7 @@ def proposal_respond(request: HttpRequest, reference: str, pk: int) -> HttpRespo
 
 @login_required
 @require_POST
-def proposal_accept(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+def proposal_accept(request: AuthenticatedHttpRequest, reference: str, pk: int) -> HttpResponse:
     def perform(case: Case, _: access.CaseAccess, data: dict[str, Any]) -> str:
         services.accept_proposal(
             _proposal(case, pk),
@@ -212,7 +213,7 @@ def proposal_accept(request: HttpRequest, reference: str, pk: int) -> HttpRespon
 
 @login_required
 @require_POST
-def proposal_reject(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+def proposal_reject(request: AuthenticatedHttpRequest, reference: str, pk: int) -> HttpResponse:
     def perform(case: Case, _: access.CaseAccess, data: dict[str, Any]) -> str:
         services.reject_proposal(_proposal(case, pk), request.user, reason=data["reason"])
         return "Proposal rejected."
@@ -230,7 +231,7 @@ def proposal_reject(request: HttpRequest, reference: str, pk: int) -> HttpRespon
 
 @login_required
 @require_POST
-def proposal_withdraw(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+def proposal_withdraw(request: AuthenticatedHttpRequest, reference: str, pk: int) -> HttpResponse:
     def perform(case: Case, _: access.CaseAccess, data: dict[str, Any]) -> str:
         services.withdraw_proposal(_proposal(case, pk), request.user)
         return "Proposal withdrawn."
@@ -248,7 +249,7 @@ def proposal_withdraw(request: HttpRequest, reference: str, pk: int) -> HttpResp
 
 @login_required
 @require_POST
-def embargo_break(request: HttpRequest, reference: str) -> HttpResponse:
+def embargo_break(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     def perform(case: Case, _: access.CaseAccess, data: dict[str, Any]) -> str:
         services.break_embargo(
             case,
@@ -275,7 +276,7 @@ def embargo_break(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def release_overview(request: HttpRequest, reference: str) -> HttpResponse:
+def release_overview(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """The release plan on a page of its own: go/no-go, projects, pre-notifications."""
     case, case_access = access.get_case_for(request.user, reference, "view_case")
     return render(request, "disclosure/release.html", {"case": case, "access": case_access})
@@ -283,7 +284,7 @@ def release_overview(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def release_plan_save(request: HttpRequest, reference: str) -> HttpResponse:
+def release_plan_save(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     def perform(case: Case, _: access.CaseAccess, data: dict[str, Any]) -> str:
         services.save_release_plan(
             case, request.user, target_at=data["target_at"], expected_version=data["version"]
@@ -303,7 +304,9 @@ def release_plan_save(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def project_release_update(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+def project_release_update(
+    request: AuthenticatedHttpRequest, reference: str, pk: int
+) -> HttpResponse:
     def perform(case: Case, _: access.CaseAccess, data: dict[str, Any]) -> str:
         pr = get_object_or_404(
             ProjectRelease.objects.select_related("plan__case", "project"), pk=pk, plan__case=case
@@ -331,7 +334,7 @@ def project_release_update(request: HttpRequest, reference: str, pk: int) -> Htt
 
 @login_required
 @require_POST
-def pre_notification_add(request: HttpRequest, reference: str) -> HttpResponse:
+def pre_notification_add(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     def form_kwargs(case: Case, _: access.CaseAccess) -> dict[str, Any]:
         return {"organisations": services.deployer_organisations(case)}
 
@@ -363,7 +366,9 @@ def _pre_notification(case: Case, pk: int) -> PreNotification:
 
 @login_required
 @require_POST
-def pre_notification_sent(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+def pre_notification_sent(
+    request: AuthenticatedHttpRequest, reference: str, pk: int
+) -> HttpResponse:
     def perform(case: Case, _: access.CaseAccess, data: dict[str, Any]) -> str:
         pn = services.mark_pre_notification_sent(_pre_notification(case, pk), request.user)
         return f"{pn.organisation.name} is recorded as pre-notified."
@@ -381,7 +386,9 @@ def pre_notification_sent(request: HttpRequest, reference: str, pk: int) -> Http
 
 @login_required
 @require_POST
-def pre_notification_acknowledge(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+def pre_notification_acknowledge(
+    request: AuthenticatedHttpRequest, reference: str, pk: int
+) -> HttpResponse:
     def perform(case: Case, _: access.CaseAccess, data: dict[str, Any]) -> str:
         services.acknowledge_pre_notification(_pre_notification(case, pk), request.user)
         return "Pre-notification acknowledged."
@@ -399,7 +406,7 @@ def pre_notification_acknowledge(request: HttpRequest, reference: str, pk: int) 
 
 @login_required
 @require_POST
-def deployment_report(request: HttpRequest, reference: str) -> HttpResponse:
+def deployment_report(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     def form_kwargs(case: Case, case_access: access.CaseAccess) -> dict[str, Any]:
         return {"organisations": services.reporting_organisations(case, case_access)}
 
@@ -430,7 +437,7 @@ def deployment_report(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def metrics_page(request: HttpRequest) -> HttpResponse:
+def metrics_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Across-case timing for the SIRT only; anyone else gets a 404 like a missing page."""
     if not access.is_sirt(request.user):
         raise Http404("No such page.")
@@ -455,7 +462,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def calendar_token_regenerate(request: HttpRequest) -> HttpResponse:
+def calendar_token_regenerate(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A new feed address, shown once on this response; the old one stops working."""
     token = services.regenerate_calendar_token(request.user)
     url = request.build_absolute_uri(reverse("disclosure:calendar_feed", args=[token]))
@@ -464,7 +471,7 @@ def calendar_token_regenerate(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def calendar_token_revoke(request: HttpRequest) -> HttpResponse:
+def calendar_token_revoke(request: AuthenticatedHttpRequest) -> HttpResponse:
     if services.revoke_calendar_token(request.user):
         messages.success(request, "Your calendar feed address no longer works.")
     return redirect(f"{reverse('cases:profile')}#calendar")

@@ -16,6 +16,12 @@ from django.test import Client
 from cases import services
 from cases.models import Case, Organisation, ParticipantRole
 from tests import otp
+from tests.action_coverage import (  # noqa: F401 - pytest finds hooks by name
+    pytest_addoption,
+    pytest_configure,
+    pytest_sessionfinish,
+    pytest_testnodedown,
+)
 from tests.factories import make_case, make_organisation, make_project, make_user
 
 

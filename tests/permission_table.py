@@ -116,7 +116,24 @@ def _reporter_credit(s: Any) -> int:
     return Credit.objects.get(vulnerability__case=s.case, user=s.users["reporter"]).pk
 
 
+def _reporter_batch(s: Any) -> int:
+    """A finished batch of findings sent by the reporter (the submitter and the SIRT see it)."""
+    from cases.models import ReportBatch
+
+    batch = ReportBatch.objects.create(
+        submitted_by=s.users["reporter"], source=ReportBatch.Source.FINDINGS, total=0
+    )
+    return batch.pk
+
+
+def _maintainer_membership(s: Any) -> int:
+    from cases.models import Membership
+
+    return Membership.objects.get(user=s.users["maintainer"]).pk
+
+
 CASE = {"reference": "case.reference"}
+MEMBERS = {"slug": "world.maintainer_org.slug"}
 ADVISORY = {"identifier": "extra.advisory.identifier"}
 COORDINATOR = ("coordinator",)
 SIRT = ("coordinator",)
@@ -168,6 +185,8 @@ PERMISSIONS: dict[str, dict[str, Any]] = {
     # ----------------------------------------------------------- load balancers
     # /healthz: anonymous, no case data, read-only (akrites/health.py).
     "healthz": {"GET": public(OK), "POST": public(405)},
+    "healthz_live": {"GET": public(OK), "POST": public(405)},
+    "healthz_ready": {"GET": public(OK), "POST": public(405)},
     # ----------------------------------------------------------- cases: pages
     "cases:home": {"GET": everyone(OK)},
     "cases:profile": {"GET": everyone(OK), "POST": everyone(OK)},
@@ -236,10 +255,23 @@ PERMISSIONS: dict[str, dict[str, Any]] = {
         "kwargs": {**CASE, "pk": _reporter_credit},
         "POST": with_(on_case(NOT_FOUND), reporter=REFUSED),
     },
+    # Reviewing a title copied from a report: maintainers (vulnerabilities) and
+    # coordinators (also the case title). An empty POST names no title: a message, 302.
+    "cases:wording_reviewed": {
+        "kwargs": CASE,
+        "POST": on_case(REDIRECT, ("maintainer", "coordinator")),
+    },
     # ----------------------------------------------------------- cases: reports, triage
     # Everybody may send reports and list their own; the SIRT sees all of them.
     "cases:report_list": {"GET": everyone(OK)},
     "cases:report_new": {"GET": everyone(OK), "POST": everyone(REFUSED)},
+    # SARIF upload: anyone who may report; an empty POST is refused (no file).
+    "cases:sarif_upload": {"GET": everyone(OK), "POST": everyone(REFUSED)},
+    # A batch of findings: its submitter and the SIRT; anyone else as if missing.
+    "cases:batch_detail": {
+        "kwargs": {"pk": _reporter_batch},
+        "GET": only(OK, ("reporter", "coordinator"), others=NOT_FOUND),
+    },
     # A report is visible to its reporter and the SIRT only; triage is the SIRT's.
     "cases:report_detail": {
         "kwargs": {"pk": "report.pk"},
@@ -260,6 +292,29 @@ PERMISSIONS: dict[str, dict[str, Any]] = {
     "cases:report_reject": {
         "kwargs": {"pk": "new_report.pk"},
         "POST": with_(only(REFUSED, SIRT, others=NOT_FOUND), reporter=FORBIDDEN),
+    },
+    # ----------------------------------------------------------- cases: organisation members
+    # The SIRT manages every organisation, an admin their own (tests/cases/
+    # test_membership_access.py). The maintainer is a plain member of libexample
+    # maintainers: 403; anyone outside it: 404, as a missing organisation. Empty POSTs
+    # change nothing: no address (400), no role (a message, 302), no confirmation (400).
+    "cases:organisation_list": {"GET": everyone(OK)},
+    "cases:organisation_members": {
+        "kwargs": MEMBERS,
+        "GET": with_(only(OK, SIRT, others=NOT_FOUND), maintainer=FORBIDDEN),
+    },
+    "cases:member_invite": {
+        "kwargs": MEMBERS,
+        "POST": with_(only(REFUSED, SIRT, others=NOT_FOUND), maintainer=FORBIDDEN),
+    },
+    "cases:member_role": {
+        "kwargs": {**MEMBERS, "pk": _maintainer_membership},
+        "POST": with_(only(REDIRECT, SIRT, others=NOT_FOUND), maintainer=FORBIDDEN),
+    },
+    "cases:member_remove": {
+        "kwargs": {**MEMBERS, "pk": _maintainer_membership},
+        "GET": with_(only(OK, SIRT, others=NOT_FOUND), maintainer=FORBIDDEN),
+        "POST": with_(only(REFUSED, SIRT, others=NOT_FOUND), maintainer=FORBIDDEN),
     },
     # ----------------------------------------------------------- cases: API tokens
     "cases:token_create": {"POST": everyone(REDIRECT)},
@@ -389,32 +444,39 @@ PERMISSIONS: dict[str, dict[str, Any]] = {
         "kwargs": {"pk": notif.failed_notification},
         "POST": only(REDIRECT, SIRT),
     },
-    # Webhooks belong to organisations: members manage their own, others get 404.
+    # Webhooks belong to organisations: members see their own, only the organisation's
+    # admins and the SIRT change them (no persona here is an admin: the partner in the
+    # case is a plain member, 403; tests/disclosure/notifications/
+    # test_webhook_management.py has the admins); anyone else gets 404.
     "notifications:webhook_list": {"GET": everyone(OK)},
     "notifications:webhook_create": {
-        "GET": with_(everyone(OK), outsider=FORBIDDEN, reporter=FORBIDDEN),
-        "POST": with_(everyone(REFUSED), outsider=FORBIDDEN, reporter=FORBIDDEN),
+        "GET": only(OK, SIRT),
+        "POST": only(REFUSED, SIRT),
     },
     "notifications:webhook_detail": {
         "kwargs": {"pk": notif.partner_webhook},
-        "GET": with_(everyone(NOT_FOUND), partner_in_case=OK),
-        "POST": with_(everyone(NOT_FOUND), partner_in_case=REFUSED),
+        "GET": with_(everyone(NOT_FOUND), partner_in_case=OK, coordinator=OK),
+        "POST": with_(everyone(NOT_FOUND), partner_in_case=FORBIDDEN, coordinator=REFUSED),
     },
     "notifications:webhook_test": {
         "kwargs": {"pk": notif.partner_webhook},
-        "POST": with_(everyone(NOT_FOUND), partner_in_case=REDIRECT),
+        "POST": with_(everyone(NOT_FOUND), partner_in_case=FORBIDDEN, coordinator=REDIRECT),
     },
     "notifications:webhook_enable": {
         "kwargs": {"pk": notif.partner_webhook},
-        "POST": with_(everyone(NOT_FOUND), partner_in_case=REDIRECT),
+        "POST": with_(everyone(NOT_FOUND), partner_in_case=FORBIDDEN, coordinator=REDIRECT),
+    },
+    "notifications:webhook_disable": {
+        "kwargs": {"pk": notif.partner_webhook},
+        "POST": with_(everyone(NOT_FOUND), partner_in_case=FORBIDDEN, coordinator=REDIRECT),
     },
     "notifications:webhook_rotate": {
         "kwargs": {"pk": notif.partner_webhook},
-        "POST": with_(everyone(NOT_FOUND), partner_in_case=REDIRECT),
+        "POST": with_(everyone(NOT_FOUND), partner_in_case=FORBIDDEN, coordinator=REDIRECT),
     },
     "notifications:webhook_delete": {
         "kwargs": {"pk": notif.partner_webhook},
-        "POST": with_(everyone(NOT_FOUND), partner_in_case=REDIRECT),
+        "POST": with_(everyone(NOT_FOUND), partner_in_case=FORBIDDEN, coordinator=REDIRECT),
     },
     # ----------------------------------------------------------- REST API (/api/v1/)
     # The same rules in JSON: anonymous gets 401 (not a sign-in redirect) except on the
@@ -432,6 +494,14 @@ PERMISSIONS: dict[str, dict[str, Any]] = {
     "api:report-list": {"GET": api_everyone(OK), "POST": api_everyone(REFUSED)},
     "api:report-detail": {
         "kwargs": {"pk": "report.pk"},
+        "GET": with_(api_everyone(NOT_FOUND), reporter=OK, coordinator=OK),
+    },
+    # Batch and SARIF intake: an empty POST is no list of findings / no log. The batch
+    # takes JSON only: the empty form the table posts is 415 (unsupported media type).
+    "api:report_batch_create": {"POST": api_everyone(415)},
+    "api:report_sarif_create": {"POST": api_everyone(REFUSED)},
+    "api:report_batch": {
+        "kwargs": {"pk": _reporter_batch},
         "GET": with_(api_everyone(NOT_FOUND), reporter=OK, coordinator=OK),
     },
     "api:case-list": {"GET": api_everyone(OK)},
@@ -491,9 +561,12 @@ PERMISSIONS: dict[str, dict[str, Any]] = {
         "POST": with_(api_everyone(NOT_FOUND), maintainer=OK),
     },
     "api:notification-read-all": {"POST": api_everyone(OK)},
-    "api:webhook-list": {"GET": api_everyone(OK), "POST": api_everyone(REFUSED)},
+    "api:webhook-list": {
+        "GET": api_everyone(OK),
+        "POST": with_(api_everyone(FORBIDDEN), coordinator=REFUSED),
+    },
     "api:webhook-detail": {
         "kwargs": {"pk": notif.partner_webhook},
-        "GET": with_(api_everyone(NOT_FOUND), partner_in_case=OK),
+        "GET": with_(api_everyone(NOT_FOUND), partner_in_case=OK, coordinator=OK),
     },
 }

@@ -1,45 +1,51 @@
 """The canary: an embargoed case whose every text field is a unique token.
 
 For each persona that must learn nothing about the case (anonymous, an outsider,
-another project's maintainer, a partner not in the case) we crawl every GET page the
-permission table can build, the lists with searches for the token and with filters,
-and the same-site links found on the way; then we roll the case back and fetch the
-same URLs again. The token must never appear in a body or a header, and every page
-must read exactly the same with and without the case: no count, total, page number
-or row may give its existence away.
+another project's maintainer, a partner not in the case, a Django staff user who is not
+in the SIRT) we crawl every GET page the permission table can build, the lists with
+searches for the token and with filters, every GET endpoint of the API (walked from
+the OpenAPI schema, every case reference and object id substituted), the persona's own
+calendar feed, and the same-site links found on the way; then we roll the case back
+and fetch the same URLs again. The token must never appear in a body or a header, and
+every page must read exactly the same with and without the case: no count, total,
+page number, row or calendar event may give its existence away.
+
+A second canary: a published advisory with an unpublished edit pending. Every public
+page and per-advisory file (CSAF, OSV, CVE, provider directory, feeds, the API) must
+carry the published revision only, never the pending text.
+
+``scripts/mutations.py`` re-checks that these tests catch the mistakes they were
+written for (README, "Tests").
 """
 
 from __future__ import annotations
 
-import contextlib
+import datetime as dt
 import difflib
-import html
 import re
 import uuid
-from collections import deque
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urldefrag, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 import time_machine
-from django.conf import settings
 from django.db import transaction
 from django.test import Client
-from django.urls import NoReverseMatch, Resolver404, resolve, reverse
+from django.urls import reverse
 from django.utils import timezone
 
+from disclosure import services as disclosure_services
+from tests.crawl import Page, api_urls, crawl, crawl_api, fetch, url_name
+from tests.factories import make_user
 from tests.permission_table import PERMISSIONS
 from tests.scenario import Scenario, World, add_embargoed_case, make_world, url_for
 
-OUTSIDE_PERSONAS = ("anonymous", "outsider", "other_maintainer", "partner")
+OUTSIDE_PERSONAS = ("anonymous", "outsider", "other_maintainer", "partner", "staff")
 MAX_FOLLOWED = 80  # links followed beyond the seeds, per persona (a bound, not a target)
 
-# Links the crawl never follows: static files, the admin (staff only; has its own
-# test), and sign-out (which would end the crawl's session).
-SKIP_PREFIXES = (f"/{settings.STATIC_URL.strip('/')}/", "/admin/")
-SKIP_NAMES = ("logout",)
-# Not crawled: a secret per-user URL (whoever holds it is that user, not an outsider).
+# Not crawled: a secret per-user URL (whoever holds it is that user, not an outsider);
+# each persona's own feed is a seed instead.
 NOT_CRAWLED = ("disclosure:calendar_feed",)
 # Random on every request (a fresh authenticator secret): compared by status only,
 # still searched for the token.
@@ -71,20 +77,18 @@ class Canary:
         return self.token.lower()
 
 
-def _skipped_paths() -> tuple[str, ...]:
-    paths = []
-    for name in SKIP_NAMES:
-        with contextlib.suppress(NoReverseMatch):
-            paths.append(reverse(name))
-    return tuple(paths)
-
-
 def seed_urls(scenario: Scenario, canary: Canary) -> list[str]:
-    """Every GET URL of the table, plus lists searched for the token and filtered."""
+    """Every GET URL of the table and of the API's schema, plus lists searched for the
+    token and filtered."""
     urls = []
     for name, entry in PERMISSIONS.items():
         if "GET" in entry and name not in NOT_CRAWLED:
             urls.append(url_for(name, entry, scenario))
+    api, unclassified = api_urls()
+    assert not unclassified, "classify in tests/crawl.py API_PARAMETERS:\n" + "\n".join(
+        unclassified
+    )
+    urls += api
     case = scenario.case
     words = [canary.search_word, case.reference, "libexample", "overflow"]
     # Each list with the parameters it reads: searches for the token (and words of
@@ -115,69 +119,18 @@ def seed_urls(scenario: Scenario, canary: Canary) -> list[str]:
     return list(dict.fromkeys(urls))
 
 
-def url_name(path: str) -> str | None:
-    try:
-        return resolve(path).view_name
-    except Resolver404:
-        return None
-
-
-def links_in(body: bytes) -> list[str]:
-    found = []
-    for raw in re.findall(rb'href="([^"]+)"', body):
-        link = urldefrag(html.unescape(raw.decode("utf-8", "replace")))[0]
-        parts = urlsplit(link)
-        if link.startswith("/") and not link.startswith("//") and not parts.scheme:
-            found.append(link)
-    return found
-
-
 def normalise(body: bytes) -> bytes:
     for pattern in NOISE:
         body = pattern.sub(b"", body)
     return body
 
 
-def fetch(client: Client, url: str) -> tuple[int, dict[str, str], bytes]:
-    response = client.get(url)
-    # Reading a streamed body to its end lets the test client close it (never call
-    # close() here: it would signal request_finished and close the DB connection).
-    if getattr(response, "streaming", False):
-        body = b"".join(response.streaming_content)
-    else:
-        body = response.content
-    headers = {k: v for k, v in response.items() if k.lower() not in ("set-cookie", "date")}
-    return response.status_code, headers, body
-
-
-def crawl(make_client: Callable[[], Client], seeds: list[str]) -> dict[str, tuple]:
-    """Every seed, then same-site links found on the way (breadth-first, bounded)."""
-    client = make_client()
-    skip = _skipped_paths()
-    queue, seen, pages = deque(seeds), set(seeds), {}
-    while queue and len(pages) < len(seeds) + MAX_FOLLOWED:
-        url = queue.popleft()
-        status, headers, body = fetch(client, url)
-        pages[url] = (status, headers, body)
-        if status != 200:
-            continue
-        for link in links_in(body):
-            path = urlsplit(link).path
-            if link in seen or path.startswith(SKIP_PREFIXES) or path in skip:
-                continue
-            if url_name(path) in NOT_CRAWLED:
-                continue
-            seen.add(link)
-            queue.append(link)
-    return pages
-
-
-def refetch(make_client: Callable[[], Client], urls: list[str]) -> dict[str, tuple]:
+def refetch(make_client: Callable[[], Client], urls: list[str]) -> dict[str, Page]:
     client = make_client()
     return {url: fetch(client, url) for url in urls}
 
 
-def leaks(token: str, pages: dict[str, tuple]) -> list[str]:
+def leaks(token: str, pages: dict[str, Page]) -> list[str]:
     found = []
     for url, (status, headers, body) in pages.items():
         if token.encode() in body:
@@ -188,7 +141,7 @@ def leaks(token: str, pages: dict[str, tuple]) -> list[str]:
     return found
 
 
-def differences(with_case: dict[str, tuple], without_case: dict[str, tuple]) -> list[str]:
+def differences(with_case: dict[str, Page], without_case: dict[str, Page]) -> list[str]:
     found = []
     for url, (status, headers, body) in with_case.items():
         other_status, other_headers, other_body = without_case[url]
@@ -219,10 +172,13 @@ def world(db: Any, settings: Any, tmp_path: Any) -> World:
     from tests.scenario import private_storage_settings
 
     private_storage_settings(settings, tmp_path)
-    return make_world()
+    world = make_world()
+    # Django's staff flag opens the admin (its own test), never a case: not in the SIRT.
+    world.users["staff"] = make_user("staff", is_staff=True)
+    return world
 
 
-def run_canary(world: World, persona: str) -> tuple[dict[str, tuple], list[str], list[str]]:
+def run_canary(world: World, persona: str) -> tuple[dict[str, Page], list[str], list[str]]:
     """Crawl as ``persona`` with the canary case, then without; (pages, leaks, differences)."""
     canary = Canary()
     user = world.users[persona]
@@ -233,12 +189,29 @@ def run_canary(world: World, persona: str) -> tuple[dict[str, tuple], list[str],
             client.force_login(user)
         return client
 
+    # The persona's own calendar feed: it must not gain an event when the case exists.
+    feeds = []
+    if user is not None:
+        token = disclosure_services.regenerate_calendar_token(user)
+        feeds.append(reverse("disclosure:calendar_feed", args=[token]))
     # Frozen time: "3 hours ago" reads the same in both runs.
     with time_machine.travel(timezone.now(), tick=False):
         savepoint = transaction.savepoint()
         scenario = add_embargoed_case(world, canary.text)
         assert scenario.case.title.count(canary.token) == 1  # the canary is in place
-        with_case = crawl(make_client, seed_urls(scenario, canary))
+        # A release date as well as the public date: both are calendar events.
+        disclosure_services.save_release_plan(
+            scenario.case,
+            world.users["coordinator"],
+            target_at=timezone.now() + dt.timedelta(days=10),
+            expected_version=None,
+        )
+        with_case = crawl(
+            make_client,
+            [*seed_urls(scenario, canary), *feeds],
+            max_followed=MAX_FOLLOWED,
+            not_crawled=NOT_CRAWLED,
+        )
         transaction.savepoint_rollback(savepoint)
         without_case = refetch(make_client, list(with_case))
     return with_case, leaks(canary.token, with_case), differences(with_case, without_case)
@@ -266,3 +239,105 @@ def test_the_canary_notices_a_list_that_forgets_the_access_rules(
 
     assert any(reverse("cases:case_list") in line for line in leaked)
     assert differs
+
+
+# --------------------------------------------------------------------------- published files
+
+
+def public_advisory_urls(advisory: Any) -> list[str]:
+    """Every public page and file of ``advisory`` and every listing that carries it."""
+    from disclosure.advisories.formats import csaf_filename, osv
+    from disclosure.models import Advisory
+
+    advisory = Advisory.objects.prefetch_related("revisions").get(pk=advisory.pk)
+    identifier, year = advisory.identifier, advisory.year
+    csaf_file = csaf_filename(identifier)
+    vulnerabilities = advisory.current_revision.content["vulnerabilities"]
+    urls = [
+        reverse("advisories:list"),
+        reverse("advisories:list") + "?q=pending",
+        reverse("advisories:feed"),
+        reverse("advisories:detail", args=[identifier]),
+        reverse("advisories:csaf", args=[identifier]),
+        reverse("advisories:osv_index"),
+        *(reverse("advisories:osv", args=[osv_id]) for osv_id in osv.render(advisory)),
+        *(reverse("advisories:cve", args=[v["cve_id"]]) for v in vulnerabilities if v["cve_id"]),
+        reverse("advisories:csaf_provider_metadata"),
+        reverse("advisories:csaf_directory"),
+        reverse("advisories:csaf_index"),
+        reverse("advisories:csaf_changes"),
+        reverse("advisories:csaf_year", args=[year]),
+        *(
+            reverse("advisories:csaf_provider_file", args=[year, csaf_file + suffix])
+            for suffix in ("", ".sha256", ".sha512")
+        ),
+    ]
+    api, unclassified = api_urls()
+    assert not unclassified
+    return urls + [u for u in api if u.startswith("/api/v1/advisories/")]
+
+
+@pytest.mark.parametrize("persona", ["anonymous", "partner", "staff"])
+def test_public_files_never_carry_an_unpublished_edit(world: World, persona: str) -> None:
+    """A published advisory, edited since (text and a vulnerability) but not republished:
+    every per-advisory file and listing serves the published revision only."""
+    from cases import services
+    from disclosure.models import Advisory
+    from tests.disclosure.advisory_factories import published_advisory
+
+    coordinator = world.users["coordinator"]
+    reviewer = make_user("coord2", organisation=world.sirt)
+    case = world.other_case
+    vulnerability = case.vulnerabilities.get()
+    services.save_vulnerability(
+        case,
+        coordinator,
+        vulnerability=vulnerability,
+        expected_version=vulnerability.version,
+        title=vulnerability.title,
+        cwe="CWE-1333",
+        cve_id="CVE-2026-48001",
+        affected=[{"purl": "pkg:npm/fastparse", "vers": "vers:npm/<2.3.1", "fixed_versions": []}],
+    )
+    advisory = published_advisory(case, coordinator, reviewer)
+    published = {url: fetch(Client(), url) for url in public_advisory_urls(advisory)}
+    assert all(status == 200 for status, _, _ in published.values()), {
+        url: status for url, (status, _, _) in published.items() if status != 200
+    }
+
+    pending = Canary()
+    advisory = Advisory.objects.get(pk=advisory.pk)
+    advisory.edit(
+        coordinator,
+        expected_version=advisory.version,
+        title=pending.text("pending title"),
+        summary=pending.text("pending summary"),
+        details=pending.text("pending details"),
+        workarounds=pending.text("pending workarounds"),
+        references="https://git.example.org/fastparse/commit/abc123 Fix commit",
+    )
+    vulnerability = case.vulnerabilities.get()
+    services.save_vulnerability(
+        case,
+        coordinator,
+        vulnerability=vulnerability,
+        expected_version=vulnerability.version,
+        title=pending.text("pending vulnerability title"),
+        description=pending.text("pending vulnerability description"),
+        cwe="CWE-1333",
+        cve_id="CVE-2026-48001",
+        affected=[{"purl": "pkg:npm/fastparse", "vers": "vers:npm/<2.3.1", "fixed_versions": []}],
+    )
+    assert Advisory.objects.get(pk=advisory.pk).has_unpublished_changes
+
+    client = Client()
+    if world.users[persona] is not None:
+        client.force_login(world.users[persona])
+    urls = list(published)
+    after = {url: fetch(client, url) for url in urls}
+    after.update(crawl_api(client, [u for u in urls if u.startswith("/api/")]))
+
+    leaked = leaks(pending.token, after)
+    assert not leaked, "the pending edit is public:\n  " + "\n  ".join(leaked)
+    changed = [u for u in urls if after[u][0] != published[u][0]]
+    assert not changed, f"answers changed with the pending edit: {changed}"

@@ -27,6 +27,7 @@ from django.utils import timezone
 from cases import audit
 from cases.accounts.models import Invitation
 from cases.models import Organisation
+from cases.types import User
 
 SALT = "akrites.invitation"
 
@@ -36,7 +37,7 @@ def _hash(secret: str) -> str:
 
 
 def invite(
-    organisation: Organisation, email: str, actor: Any, *, request: HttpRequest | None = None
+    organisation: Organisation, email: str, actor: User, *, request: HttpRequest | None = None
 ) -> tuple[Invitation, str]:
     """Create an invitation, email its link, and return (invitation, link)."""
     email = get_user_model().objects.normalize_email(email).strip()
@@ -143,7 +144,7 @@ def accept(
     return user
 
 
-def revoke(invitation: Invitation, actor: Any, *, request: HttpRequest | None = None) -> None:
+def revoke(invitation: Invitation, actor: User, *, request: HttpRequest | None = None) -> None:
     with transaction.atomic():
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if invitation.accepted_at or invitation.revoked_at:

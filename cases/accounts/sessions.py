@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django.db import transaction
@@ -19,12 +18,14 @@ from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils import timezone
+from knox.models import AuthToken
+
+from cases import audit
+from cases.types import User
 
 
-def end_all_sessions(user: Any, *, reason: str, request: HttpRequest | None = None) -> int:
+def end_all_sessions(user: User, *, reason: str, request: HttpRequest | None = None) -> int:
     """Delete every browser session and API token of ``user``; return how many ended."""
-    from cases import audit
-
     user_id = str(user.pk)
     ended = 0
     with transaction.atomic():
@@ -43,38 +44,32 @@ def end_all_sessions(user: Any, *, reason: str, request: HttpRequest | None = No
             reason=reason,
         )
     current = getattr(request, "user", None) if request is not None else None
-    if current is not None and getattr(current, "pk", None) == user.pk:
+    if request is not None and current is not None and getattr(current, "pk", None) == user.pk:
         # The current session was among them: drop it from this response too.
         request.session.flush()
     return ended
 
 
-def end_api_tokens(user: Any) -> int:
-    if not apps.is_installed("knox"):
-        return 0
-    from knox.models import AuthToken
-
+def end_api_tokens(user: User) -> int:
     deleted, _ = AuthToken.objects.filter(user=user).delete()
     return deleted
 
 
-def _actor(request: HttpRequest | None, user: Any) -> Any:
+def _actor(request: HttpRequest | None, user: User) -> User | None:
     actor = getattr(request, "user", None) if request is not None else None
-    return actor if getattr(actor, "is_authenticated", False) else None
+    return actor if isinstance(actor, User) else None  # None: not signed in
 
 
 class PasswordChangeEndsTokens:
     """Password "validator" used for its ``password_changed`` hook, which Django calls
     after every saved password change (own change, reset link, admin, command)."""
 
-    def validate(self, password: str, user: Any = None) -> None:
+    def validate(self, password: str, user: User | None = None) -> None:
         return None
 
-    def password_changed(self, password: str, user: Any = None) -> None:
+    def password_changed(self, password: str, user: User | None = None) -> None:
         if user is None or user.pk is None:
             return
-        from cases import audit
-
         if end_api_tokens(user):
             audit.record("api.token.revoked", actor=user, obj=user, reason="password_changed")
         audit.record("auth.password.changed", actor=user, obj=user)

@@ -11,10 +11,11 @@ from django.http import HttpRequest
 
 from cases import audit
 from cases.accounts import sessions  # noqa: F401 - connects the deactivation receivers
+from cases.types import User
 
 
 @receiver(user_logged_in, dispatch_uid="akrites_audit_login")
-def _logged_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+def _logged_in(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
     audit.record("auth.login", actor=user, request=request, obj=user)
 
 
@@ -28,7 +29,7 @@ def _login_failed(
 
 
 @receiver(user_logged_out, dispatch_uid="akrites_audit_logout")
-def _logged_out(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+def _logged_out(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
     if user is not None:
         audit.record("auth.logout", actor=user, request=request, obj=user)
 

@@ -21,6 +21,7 @@ from cases.accounts.forms import (
     InvitationForm,
 )
 from cases.accounts.models import Invitation
+from cases.types import AuthenticatedHttpRequest
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -40,7 +41,7 @@ def _verified(request: HttpRequest) -> bool:
 
 
 @login_required
-def two_factor(request: HttpRequest) -> HttpResponse:
+def two_factor(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Set up an authenticator (QR code and secret, then a code), or show the status."""
     user = request.user
     if mfa.has_second_factor(user):
@@ -81,7 +82,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def two_factor_verify(request: HttpRequest) -> HttpResponse:
+def two_factor_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The second step of signing in."""
     if not mfa.has_second_factor(request.user):
         return redirect(f"{reverse('accounts:2fa')}?next={_next_url(request)}")
@@ -102,7 +103,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def two_factor_reset(request: HttpRequest) -> HttpResponse:
+def two_factor_reset(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Remove the second factor; every session (this one too) and API token ends."""
     if mfa.has_second_factor(request.user) and not _verified(request):
         return redirect(reverse("accounts:2fa_verify"))
@@ -130,7 +131,7 @@ def _require_sirt(request: HttpRequest) -> None:
 
 
 @login_required
-def invitation_list(request: HttpRequest) -> HttpResponse:
+def invitation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_sirt(request)
     pending = Invitation.objects.select_related("organisation", "invited_by").filter(
         accepted_at__isnull=True, revoked_at__isnull=True
@@ -142,7 +143,7 @@ def invitation_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def invitation_new(request: HttpRequest) -> HttpResponse:
+def invitation_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_sirt(request)
     initial = {}
     if slug := request.GET.get("organisation"):
@@ -168,7 +169,7 @@ def invitation_new(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def invitation_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _require_sirt(request)
     invitation = get_object_or_404(Invitation, pk=pk)
     invitations.revoke(invitation, request.user, request=request)

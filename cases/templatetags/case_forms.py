@@ -13,6 +13,7 @@ from django import template
 
 from cases.forms import CaseProjectForm, CreditConsentForm, CreditForm, case_people
 from cases.models import Case, Credit, Vulnerability
+from cases.types import User
 
 register = template.Library()
 
@@ -33,16 +34,17 @@ def credit_form(context: template.Context, case: Case, vulnerability: Vulnerabil
     # One form per vulnerability on the page: ids must stay unique.
     form.auto_id = f"id_credit_{vulnerability.pk}_%s"
     # The same people for every vulnerability of the case: one query per page (kept on
-    # the case object, as each include renders with its own render context).
+    # the case object, as each include renders with its own render context; the model
+    # declares no such attribute, hence the ignore).
     choices = getattr(case, "_credit_people_choices", None)
     if choices is None:
         choices = [("", "— no account —")] + [(u.pk, _person(u)) for u in case_people(case)]
-        case._credit_people_choices = choices
+        case._credit_people_choices = choices  # type: ignore[attr-defined]
     form.fields["user"].choices = choices
     return form
 
 
-def _person(user: Any) -> str:
+def _person(user: User) -> str:
     full = user.get_full_name()
     return f"{full} ({user.get_username()})" if full else user.get_username()
 

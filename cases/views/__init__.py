@@ -5,6 +5,7 @@ Every view fetches through ``cases.access`` (``get_case_for``, ``visible_to``,
 method; none decides access or re-implements a workflow itself.
 """
 
+from cases.views.batches import batch_detail, sarif_upload
 from cases.views.case_detail import (
     acknowledge,
     attachment_download,
@@ -26,6 +27,13 @@ from cases.views.credits import credit_add, credit_consent, credit_remove
 from cases.views.errors import page_not_found, permission_denied, server_error
 from cases.views.home import case_list, home, profile
 from cases.views.intake import report_new, token_create, token_revoke
+from cases.views.members import (
+    member_invite,
+    member_remove,
+    member_role,
+    organisation_list,
+    organisation_members,
+)
 from cases.views.triage import (
     report_attachment_download,
     report_detail,
@@ -34,11 +42,13 @@ from cases.views.triage import (
     report_open_case,
     report_reject,
 )
+from cases.views.wording import wording_reviewed
 
 __all__ = [
     "acknowledge",
     "attachment_download",
     "attachment_upload",
+    "batch_detail",
     "case_detail",
     "case_edit",
     "case_list",
@@ -51,6 +61,11 @@ __all__ = [
     "credit_consent",
     "credit_remove",
     "home",
+    "member_invite",
+    "member_remove",
+    "member_role",
+    "organisation_list",
+    "organisation_members",
     "page_not_found",
     "participant_add",
     "participant_remove",
@@ -63,9 +78,11 @@ __all__ = [
     "report_new",
     "report_open_case",
     "report_reject",
+    "sarif_upload",
     "server_error",
     "token_create",
     "token_revoke",
     "vulnerability_add",
     "vulnerability_edit",
+    "wording_reviewed",
 ]

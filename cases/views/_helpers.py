@@ -17,7 +17,7 @@ def paginate(request: HttpRequest, queryset: Any, per_page: int = PAGE_SIZE) -> 
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
 
 
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
+def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
     """Put a service's ValidationError on the form: on its field when the form has it."""
     if hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():

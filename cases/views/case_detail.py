@@ -7,28 +7,20 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from cases import audit, services
+from cases import access, audit, services
 from cases.access import CaseAccess, get_case_for
 from cases.dashboard import ACKNOWLEDGING_ROLES
 from cases.forms import AttachmentForm, CommentForm, DuplicateCaseForm, TransitionForm
-from cases.models import TRANSITION_LABELS, Case, CaseState, Credit, TransitionError
+from cases.models import TRANSITION_LABELS, Case, CaseState, TransitionError
+from cases.types import AuthenticatedHttpRequest
 from cases.views._helpers import add_service_errors, private_file_response, safe_next
 
 # States from which services.mark_case_duplicate merges a case into another.
 MERGEABLE_STATES = frozenset({CaseState.NEW, CaseState.ACCEPTED, CaseState.IN_PROGRESS})
-
-
-def _credits(case_access: CaseAccess) -> Any:
-    credits = Credit.objects.select_related("user")
-    if not case_access.can("view_reporters"):
-        # Credits name the people who reported; reporters never learn of each other.
-        credits = credits.filter(user=case_access.user)
-    return credits
 
 
 # The case page shows the latest discussion and history; the rest is one click away
@@ -46,7 +38,7 @@ def _latest(queryset: Any, show_all: bool) -> tuple[list[Any], bool]:
 
 
 def detail_context(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     case: Case,
     case_access: CaseAccess,
     *,
@@ -71,9 +63,13 @@ def detail_context(
         "embargo": case.embargo_or_none,
         "participants": participants,
         "awaiting_ack": awaiting_ack,
-        "vulnerabilities": case.vulnerabilities.prefetch_related(
-            "affected", Prefetch("credits", queryset=_credits(case_access))
-        ),
+        # Field-level visibility (credits, copied wording, reporters) is the access
+        # module's: the API serializers ask the same methods.
+        "vulnerabilities": case_access.vulnerabilities(),
+        "access_placeholders": {
+            "case": access.CASE_TITLE_UNDER_REVIEW,
+            "vulnerability": access.VULNERABILITY_TITLE_UNDER_REVIEW,
+        },
         "projects": case.projects.all(),
         "reports": case_access.reports().select_related("reporter"),
         "attachments": case_access.attachments().select_related("uploaded_by"),
@@ -101,18 +97,14 @@ def detail_context(
         if case.state in MERGEABLE_STATES:
             context["duplicate_form"] = duplicate_form or DuplicateCaseForm(user=user, case=case)
     if case_access.can("view_access_log"):
-        context["access_panel"] = (
-            case.participants.active()
-            .select_related("organisation", "user")
-            .prefetch_related("organisation__members")
-        )
-        context["access_records"] = case.access_records.select_related("user")[:100]
+        context["access_panel"] = case_access.access_panel()
+        context["access_records"] = case_access.access_records()[:100]
     return context
 
 
 @login_required
 @require_GET
-def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
+def case_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case, case_access = get_case_for(request.user, reference)
     services.record_view(case, request.user, "detail")
     return render(request, "cases/case_detail.html", detail_context(request, case, case_access))
@@ -120,7 +112,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def comment_post(request: HttpRequest, reference: str) -> HttpResponse:
+def comment_post(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case, case_access = get_case_for(request.user, reference, "comment_case")
     form = CommentForm(request.POST, case_access=case_access)
     if form.is_valid():
@@ -143,7 +135,7 @@ def comment_post(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def attachment_upload(request: HttpRequest, reference: str) -> HttpResponse:
+def attachment_upload(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case, case_access = get_case_for(request.user, reference, "upload_case")
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
@@ -162,7 +154,7 @@ def attachment_upload(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def attachment_download(request: HttpRequest, reference: str, pk: int) -> FileResponse:
+def attachment_download(request: AuthenticatedHttpRequest, reference: str, pk: int) -> FileResponse:
     case, case_access = get_case_for(request.user, reference)
     attachment = get_object_or_404(case_access.attachments(), pk=pk)
     services.record_view(case, request.user, f"attachment:{attachment.pk}")
@@ -172,7 +164,7 @@ def attachment_download(request: HttpRequest, reference: str, pk: int) -> FileRe
 
 @login_required
 @require_POST
-def acknowledge(request: HttpRequest, reference: str) -> HttpResponse:
+def acknowledge(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case, _ = get_case_for(request.user, reference)
     try:
         services.acknowledge(case, request.user)

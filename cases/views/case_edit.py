@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -21,7 +21,9 @@ from cases.forms import (
     format_affected,
 )
 from cases.models import TRANSITION_LABELS, TRANSITIONS, StaleEdit, TransitionError
+from cases.types import AuthenticatedHttpRequest
 from cases.views._helpers import add_service_errors
+from cases.views.case_detail import detail_context
 
 # A stale edit answers 409 Conflict, with the user's input kept in the form.
 CONFLICT = 409
@@ -29,7 +31,7 @@ CONFLICT = 409
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def case_edit(request: HttpRequest, reference: str) -> HttpResponse:
+def case_edit(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case, _ = get_case_for(request.user, reference, "manage_case")
     status = 200
     if request.method == "POST":
@@ -59,7 +61,7 @@ def case_edit(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def case_transition(request: HttpRequest, reference: str, name: str) -> HttpResponse:
+def case_transition(request: AuthenticatedHttpRequest, reference: str, name: str) -> HttpResponse:
     case, _ = get_case_for(request.user, reference, "manage_case")
     if name not in TRANSITIONS:
         raise Http404("No such transition.")
@@ -79,9 +81,7 @@ def case_transition(request: HttpRequest, reference: str, name: str) -> HttpResp
 
 @login_required
 @require_POST
-def case_mark_duplicate(request: HttpRequest, reference: str) -> HttpResponse:
-    from cases.views.case_detail import detail_context
-
+def case_mark_duplicate(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case, case_access = get_case_for(request.user, reference, "manage_case")
     form = DuplicateCaseForm(request.POST, user=request.user, case=case)
     if form.is_valid():
@@ -99,7 +99,7 @@ def case_mark_duplicate(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def participant_add(request: HttpRequest, reference: str) -> HttpResponse:
+def participant_add(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case, _ = get_case_for(request.user, reference, "manage_case")
     status = 200
     if request.method == "POST":
@@ -112,6 +112,7 @@ def participant_add(request: HttpRequest, reference: str) -> HttpResponse:
                     role=form.cleaned_data["role"],
                     organisation=form.cleaned_data["organisation"],
                     user=form.cleaned_data["user"],
+                    override_reason=form.override_reason_or_none(),
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)
@@ -134,7 +135,7 @@ def participant_add(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def participant_remove(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+def participant_remove(request: AuthenticatedHttpRequest, reference: str, pk: int) -> HttpResponse:
     case, _ = get_case_for(request.user, reference, "manage_case")
     participant = get_object_or_404(
         case.participants.active().select_related("organisation", "user"), pk=pk
@@ -145,7 +146,7 @@ def participant_remove(request: HttpRequest, reference: str, pk: int) -> HttpRes
 
 
 def _save_vulnerability(
-    request: HttpRequest, reference: str, pk: int | None = None
+    request: AuthenticatedHttpRequest, reference: str, pk: int | None = None
 ) -> HttpResponse:
     case, _ = get_case_for(request.user, reference, "edit_vulnerability")
     vulnerability = get_object_or_404(case.vulnerabilities, pk=pk) if pk is not None else None
@@ -209,11 +210,11 @@ def _save_vulnerability(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def vulnerability_add(request: HttpRequest, reference: str) -> HttpResponse:
+def vulnerability_add(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     return _save_vulnerability(request, reference)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def vulnerability_edit(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+def vulnerability_edit(request: AuthenticatedHttpRequest, reference: str, pk: int) -> HttpResponse:
     return _save_vulnerability(request, reference, pk)

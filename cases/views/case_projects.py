@@ -5,21 +5,21 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from cases import services
 from cases.access import get_case_for
 from cases.forms import CaseProjectForm
+from cases.types import AuthenticatedHttpRequest
 from cases.views._helpers import add_service_errors
+from cases.views.case_detail import detail_context
 
 
 @login_required
 @require_POST
-def case_project_add(request: HttpRequest, reference: str) -> HttpResponse:
-    from cases.views.case_detail import detail_context
-
+def case_project_add(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case, case_access = get_case_for(request.user, reference, "manage_case")
     form = CaseProjectForm(request.POST, case=case)
     if form.is_valid():
@@ -38,7 +38,7 @@ def case_project_add(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def case_project_remove(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+def case_project_remove(request: AuthenticatedHttpRequest, reference: str, pk: int) -> HttpResponse:
     case, _ = get_case_for(request.user, reference, "manage_case")
     project = get_object_or_404(case.projects, pk=pk)
     try:

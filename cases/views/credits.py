@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -14,7 +14,9 @@ from cases import services
 from cases.access import get_case_for
 from cases.forms import CreditConsentForm, CreditForm
 from cases.models import Case, Credit
+from cases.types import AuthenticatedHttpRequest
 from cases.views._helpers import add_service_errors
+from cases.views.case_detail import detail_context
 
 
 def _vulnerabilities_url(case: Case) -> str:
@@ -23,9 +25,7 @@ def _vulnerabilities_url(case: Case) -> str:
 
 @login_required
 @require_POST
-def credit_add(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
-    from cases.views.case_detail import detail_context
-
+def credit_add(request: AuthenticatedHttpRequest, reference: str, pk: int) -> HttpResponse:
     case, case_access = get_case_for(request.user, reference, "edit_vulnerability")
     vulnerability = get_object_or_404(case.vulnerabilities, pk=pk)
     form = CreditForm(request.POST, case=case)
@@ -52,7 +52,7 @@ def credit_add(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def credit_remove(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+def credit_remove(request: AuthenticatedHttpRequest, reference: str, pk: int) -> HttpResponse:
     case, _ = get_case_for(request.user, reference, "edit_vulnerability")
     credit = get_object_or_404(Credit.objects.filter(vulnerability__case=case), pk=pk)
     services.remove_credit(credit, request.user)
@@ -62,9 +62,7 @@ def credit_remove(request: HttpRequest, reference: str, pk: int) -> HttpResponse
 
 @login_required
 @require_POST
-def credit_consent(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
-    from cases.views.case_detail import detail_context
-
+def credit_consent(request: AuthenticatedHttpRequest, reference: str, pk: int) -> HttpResponse:
     case, case_access = get_case_for(request.user, reference)
     # Only one's own credit exists here: anyone else's is a 404, like a missing one.
     credit = get_object_or_404(

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Case as CaseWhen
 from django.db.models import IntegerField, Value, When
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from cases import access, dashboard
 from cases.forms import DEFAULT_SORT, SORTS, CaseFilterForm, ProfileForm
 from cases.models import OPEN_STATES, SEVERITY_RANK, Case, Profile
+from cases.types import AuthenticatedHttpRequest
 from cases.views._helpers import paginate
 
 DEADLINE_DAYS = 14
@@ -22,7 +25,7 @@ DEADLINE_LIMIT = 25
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     deadlines = dashboard.upcoming_deadlines(user, DEADLINE_DAYS, limit=DEADLINE_LIMIT + 1)
     context = {
@@ -42,23 +45,28 @@ def home(request: HttpRequest) -> HttpResponse:
             open_count=sum(n for state, _, n in by_state if state in OPEN_STATES),
         )
         return render(request, "cases/home_sirt.html", context)
-    awaiting: dict[int, object] = {}
+    awaiting: dict[int, Any] = {}
     for participant in dashboard.awaiting_acknowledgement(user):
         awaiting.setdefault(participant.case_id, participant)
+    # Titles as the access module shows them to this user (``case.shown_title``).
+    access.with_shown_titles(user, [p.case for p in awaiting.values()])
     context.update(
         awaiting=list(awaiting.values()),
         activity=dashboard.recent_activity(user),
-        open_cases=Case.objects.visible_to(user)
-        .open()
-        .select_related("embargo")
-        .prefetch_related("projects")[:25],
+        open_cases=access.with_shown_titles(
+            user,
+            Case.objects.visible_to(user)
+            .open()
+            .select_related("embargo")
+            .prefetch_related("projects")[:25],
+        ),
         my_reports=access.visible_reports(user).filter(reporter=user)[:5],
     )
     return render(request, "cases/home_inbox.html", context)
 
 
 @login_required
-def case_list(request: HttpRequest) -> HttpResponse:
+def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = CaseFilterForm(request.GET, user=request.user)
     form.is_valid()  # invalid values are shown as errors and simply not applied
     data = form.cleaned_data
@@ -84,6 +92,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         )
     cases = cases.order_by(*SORTS[sort][1]).select_related("embargo").prefetch_related("projects")
     page = paginate(request, cases)
+    page.object_list = access.with_shown_titles(request.user, page.object_list)
     filtered = any(data.get(k) for k in ("q", "state", "severity", "project"))
     return render(
         request,
@@ -94,7 +103,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     current = Profile.objects.filter(user=request.user).first()
     if request.method == "POST":
         form = ProfileForm(request.POST)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -10,16 +12,22 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cases import duplicates, services, tokens
+from cases import services, tokens
+from cases.api_common import ReportSubmitThrottle
 from cases.intake import ReportForm, TokenForm
+from cases.types import AuthenticatedHttpRequest
 from cases.views._helpers import add_service_errors
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def report_new(request: HttpRequest) -> HttpResponse:
+def report_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = ReportForm(request.POST, request.FILES, user=request.user)
+        # The API's throttle, rate and counter: one budget per user for web and API.
+        throttle = ReportSubmitThrottle()
+        if not throttle.allow_request(request, None):
+            return _too_many_reports(request, form, throttle.wait())
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -38,17 +46,14 @@ def report_new(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
+                # The same answer whatever else is reported or under coordination.
                 if not created:
                     messages.info(request, "You had already sent this report; it is stored once.")
                 else:
-                    messages.success(request, f"Thank you: report #{report.pk} was received.")
-                notice = duplicates.coordination_notice(report, request.user)
-                if notice["already_under_coordination"]:
-                    where = f" in case {notice['case']}" if notice["case"] else ""
-                    messages.info(
+                    messages.success(
                         request,
-                        f"This finding is already under coordination{where}. "
-                        "The coordinators will add your report to it.",
+                        f"Thank you: report #{report.pk} was received. "
+                        f"{services.RECEIVED_NEXT_STEPS}",
                     )
                 return redirect(report)
         status = 400
@@ -58,10 +63,24 @@ def report_new(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/report_form.html", {"form": form}, status=status)
 
 
+def _too_many_reports(request: HttpRequest, form: ReportForm, wait: float | None) -> HttpResponse:
+    """429: the form again with the input kept (files must be chosen again)."""
+    minutes = max(1, math.ceil((wait or 60) / 60))
+    form.add_error(
+        None,
+        f"You have sent the most reports allowed in this period. Try again in {minutes} "
+        f"minute{'s' if minutes != 1 else ''}; your input is kept (choose the files again).",
+    )
+    response = render(request, "cases/report_form.html", {"form": form}, status=429)
+    if wait:
+        response["Retry-After"] = str(math.ceil(wait))
+    return response
+
+
 @login_required
 @require_POST
 @never_cache
-def token_create(request: HttpRequest) -> HttpResponse:
+def token_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = TokenForm(request.POST)
     if form.is_valid():
         try:
@@ -84,7 +103,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def token_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if tokens.revoke_token(request.user, pk):
         messages.success(request, "The token was revoked; programs using it are refused now.")
     else:

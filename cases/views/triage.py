@@ -7,13 +7,14 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from cases import access, audit, services, triage
 from cases.forms import MergeReportForm, OpenCaseForm, RejectReportForm, ReportFilterForm
 from cases.models import Case, Report, ReportStatus, TransitionError
+from cases.types import AuthenticatedHttpRequest
 from cases.views._helpers import add_service_errors, paginate, private_file_response
 
 
@@ -30,7 +31,7 @@ def _report_for(user: Any, pk: int, *, triage_action: bool = False) -> Report:
 
 @login_required
 @require_GET
-def report_list(request: HttpRequest) -> HttpResponse:
+def report_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     is_sirt = access.is_sirt(user)
     data = request.GET.copy()
@@ -59,7 +60,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
 
 
 def _render_report(
-    request: HttpRequest, report: Report, *, status: int = 200, **forms: Any
+    request: AuthenticatedHttpRequest, report: Report, *, status: int = 200, **forms: Any
 ) -> HttpResponse:
     user = request.user
     context: dict[str, Any] = {"report": report, "attachments": report.attachments.all()}
@@ -73,6 +74,7 @@ def _render_report(
         context["reject_form"] = forms.get("reject_form") or RejectReportForm()
         context["case"] = report.case
     else:
+        context["next_steps"] = services.RECEIVED_NEXT_STEPS
         # The reporter learns the case reference only while they can see the case.
         context["case"] = (
             Case.objects.visible_to(user).filter(pk=report.case_id).first()
@@ -84,13 +86,15 @@ def _render_report(
 
 @login_required
 @require_GET
-def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def report_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _render_report(request, _report_for(request.user, pk))
 
 
 @login_required
 @require_GET
-def report_attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
+def report_attachment_download(
+    request: AuthenticatedHttpRequest, pk: int, attachment_pk: int
+) -> FileResponse:
     report = _report_for(request.user, pk)
     attachment = get_object_or_404(report.attachments.all(), pk=attachment_pk)
     audit.record("attachment.downloaded", request=request, obj=attachment, report=report.pk)
@@ -99,7 +103,7 @@ def report_attachment_download(request: HttpRequest, pk: int, attachment_pk: int
 
 @login_required
 @require_POST
-def report_open_case(request: HttpRequest, pk: int) -> HttpResponse:
+def report_open_case(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     report = _report_for(request.user, pk, triage_action=True)
     form = OpenCaseForm(request.POST)
     if form.is_valid():
@@ -121,7 +125,7 @@ def report_open_case(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def report_merge(request: HttpRequest, pk: int) -> HttpResponse:
+def report_merge(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     report = _report_for(request.user, pk, triage_action=True)
     form = MergeReportForm(request.POST, user=request.user)
     if form.is_valid():
@@ -140,7 +144,7 @@ def report_merge(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def report_reject(request: HttpRequest, pk: int) -> HttpResponse:
+def report_reject(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     report = _report_for(request.user, pk, triage_action=True)
     form = RejectReportForm(request.POST)
     if form.is_valid():

@@ -30,7 +30,12 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.models import Case, StaleEdit, TransitionError, YearCounter
+from cases import audit, events
+from cases.access import CASE_TITLE_UNDER_REVIEW
+from cases.models import TRANSITIONS, Case, StaleEdit, TransitionError, YearCounter
+from cases.types import User
+from disclosure.advisories.content import build_content
+from disclosure.models.embargo import embargo_has_lifted
 
 
 class AdvisoryState(models.TextChoices):
@@ -44,19 +49,6 @@ class AdvisoryState(models.TextChoices):
 DRAFT_PREFIX = "DRAFT-"
 EDITABLE_STATES = frozenset({AdvisoryState.DRAFT, AdvisoryState.PUBLISHED})
 CONTENT_FIELDS = ("title", "summary", "details", "workarounds", "references")
-
-
-def _emit(event: str, **ids: Any) -> None:
-    """Hand an event to the notification layer, if installed (ids only, never text).
-
-    Called inside the transaction of the change: the outbox row commits or rolls
-    back with it (see disclosure/notifications/README.md).
-    """
-    try:
-        from disclosure import notify
-    except ImportError:  # pragma: no cover - notifications not wired yet
-        return
-    notify.event(event, **ids)
 
 
 class AdvisoryCounter(YearCounter):
@@ -182,18 +174,25 @@ class Advisory(models.Model):
 
     # -- state changes
     @classmethod
-    def create_for_case(cls, case: Case, actor: Any) -> Advisory:
+    def create_for_case(cls, case: Case, actor: User) -> Advisory:
         """Start the draft of a case's advisory, pre-filled from the case."""
         now = timezone.now()
         with transaction.atomic():
             case = Case.objects.select_for_update().get(pk=case.pk)
             if cls.objects.filter(case=case).exists():
                 raise TransitionError("This case already has an advisory.")
+            title = case.title
+            if case.title_from_report_id is not None:
+                # Partners and downstream read the draft: a case title still in a
+                # reporter's wording is not copied into it (cases.access); a neutral
+                # title that reads well even if it is published as it is.
+                names = list(case.projects.order_by("name").values_list("name", flat=True))
+                title = f"Vulnerability in {', '.join(names)}" if names else CASE_TITLE_UNDER_REVIEW
             advisory = cls.objects.create(
                 case=case,
                 identifier=f"{DRAFT_PREFIX}{case.reference}",
-                title=case.title,
-                summary=case.summary or case.title,
+                title=title,
+                summary=case.summary or title,
                 author=actor,
                 created_at=now,
                 updated_at=now,
@@ -211,7 +210,7 @@ class Advisory(models.Model):
 
     def _transition(
         self,
-        actor: Any,
+        actor: User,
         *,
         sources: frozenset[str] | set[str],
         target: str,
@@ -247,10 +246,10 @@ class Advisory(models.Model):
                 {"advisory": advisory.identifier, "from": old, "to": target, **(data or {})},
             )
             if event:
-                _emit(event, case_id=advisory.case_id, advisory_id=advisory.pk)
+                events.emit(event, case_id=advisory.case_id, advisory_id=advisory.pk)
         return advisory
 
-    def edit(self, actor: Any, *, expected_version: int, **content: Any) -> Advisory:
+    def edit(self, actor: User, *, expected_version: int, **content: Any) -> Advisory:
         """Change the working copy (draft, or a published advisory's next revision)."""
         unknown = set(content) - set(CONTENT_FIELDS)
         if unknown:
@@ -276,7 +275,7 @@ class Advisory(models.Model):
             )
         return advisory
 
-    def submit(self, actor: Any, *, expected_version: int | None = None) -> Advisory:
+    def submit(self, actor: User, *, expected_version: int | None = None) -> Advisory:
         return self._transition(
             actor,
             sources={AdvisoryState.DRAFT},
@@ -287,7 +286,7 @@ class Advisory(models.Model):
             event="advisory.submitted",
         )
 
-    def approve(self, actor: Any, *, expected_version: int | None = None) -> Advisory:
+    def approve(self, actor: User, *, expected_version: int | None = None) -> Advisory:
         """A second coordinator approves: never the author, never the one who submitted."""
 
         def second_pair_of_eyes(advisory: Advisory) -> None:
@@ -308,7 +307,7 @@ class Advisory(models.Model):
         )
 
     def request_changes(
-        self, actor: Any, *, reason: str, expected_version: int | None = None
+        self, actor: User, *, reason: str, expected_version: int | None = None
     ) -> Advisory:
         if not reason.strip():
             raise ValidationError({"reason": "Say what should change."})
@@ -322,7 +321,7 @@ class Advisory(models.Model):
             data={"reason": reason.strip()},
         )
 
-    def withdraw(self, actor: Any, *, expected_version: int | None = None) -> Advisory:
+    def withdraw(self, actor: User, *, expected_version: int | None = None) -> Advisory:
         """Back to a draft (to edit it); the approval is dropped and must be given again."""
         return self._transition(
             actor,
@@ -333,7 +332,7 @@ class Advisory(models.Model):
             changes={"reviewer": None, "approved_at": None, "scheduled_at": None},
         )
 
-    def schedule(self, actor: Any, *, expected_version: int | None = None) -> Advisory:
+    def schedule(self, actor: User, *, expected_version: int | None = None) -> Advisory:
         """Publish automatically once the embargo lifts (``publish_due_advisories``)."""
         return self._transition(
             actor,
@@ -347,7 +346,7 @@ class Advisory(models.Model):
 
     def publish(
         self,
-        actor: Any = None,
+        actor: User | None = None,
         *,
         now: dt.datetime | None = None,
         expected_version: int | None = None,
@@ -359,8 +358,6 @@ class Advisory(models.Model):
         holds is skipped (returns None) instead of waited for: the publication
         function uses it so that two workers never publish the same advisory.
         """
-        from disclosure.publication import embargo_has_lifted
-
         now = now or timezone.now()
         with transaction.atomic():
             qs = Advisory.objects.select_related("case")
@@ -401,12 +398,8 @@ class Advisory(models.Model):
                 },
             )
             case = advisory.case
-            from cases.models import TRANSITIONS
-
             if case.state in TRANSITIONS["publish"][0]:
                 advisory.case = case.transition("publish", actor, reason="Advisory published.")
-            from cases import audit
-
             audit.record(
                 "advisory.published",
                 actor=actor,
@@ -414,11 +407,11 @@ class Advisory(models.Model):
                 advisory=advisory.identifier,
                 revision=advisory.revision,
             )
-            _emit("advisory.published", case_id=advisory.case_id, advisory_id=advisory.pk)
+            events.emit("advisory.published", case_id=advisory.case_id, advisory_id=advisory.pk)
         return advisory
 
     def publish_revision(
-        self, actor: Any, *, summary: str, expected_version: int | None = None
+        self, actor: User, *, summary: str, expected_version: int | None = None
     ) -> Advisory:
         """Publish the edited working copy of a published advisory as its next revision."""
         summary = (summary or "").strip()
@@ -444,7 +437,7 @@ class Advisory(models.Model):
         return advisory
 
     def revise(
-        self, actor: Any, *, expected_version: int, revision_summary: str, **content: Any
+        self, actor: User, *, expected_version: int, revision_summary: str, **content: Any
     ) -> Advisory:
         """Edit a published advisory and publish the result as its next revision, at once."""
         with transaction.atomic():
@@ -454,10 +447,8 @@ class Advisory(models.Model):
             advisory = advisory.edit(actor, expected_version=expected_version, **content)
             return advisory.publish_revision(actor, summary=revision_summary)
 
-    def _freeze(self, actor: Any, *, summary: str, now: dt.datetime) -> AdvisoryRevision:
+    def _freeze(self, actor: User, *, summary: str, now: dt.datetime) -> AdvisoryRevision:
         """Write the next revision with the public content; caller holds the row lock."""
-        from disclosure.content import build_content
-
         previous = self.current_revision
         self.revision += 1
         self.save()
@@ -479,7 +470,7 @@ class AdvisoryRevision(models.Model):
     """One published version of an advisory; the history is kept for CSAF tracking.
 
     ``content`` is everything the public files are made of, frozen at publication
-    (see ``disclosure.content``), so later edits of the case never change a
+    (see ``disclosure.advisories.content``), so later edits of the case never change a
     published revision.
     """
 

@@ -18,7 +18,6 @@ the pure date arithmetic.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -170,15 +169,6 @@ class Embargo(models.Model):
             return self.public_at is not None and self.public_at <= now
         return False
 
-    def lift(self, actor: Any = None, now: dt.datetime | None = None) -> bool:
-        """Lift the embargo if its public date has passed; idempotent.
-
-        Returns True only for the call that lifted it.
-        """
-        from disclosure import services
-
-        return services.lift_embargo(self, actor=actor, now=now)
-
     def running_clocks(self) -> list[EmbargoClock]:
         return [c for c in self.clocks.all() if c.stopped_at is None]
 
@@ -201,6 +191,20 @@ class Embargo(models.Model):
             return self.agreed_at
         clock = self.governing_clock()
         return clock.deadline if clock else None
+
+
+def embargo_has_lifted(case: Case, now: dt.datetime | None = None, *, lock: bool = False) -> bool:
+    """May the case's advisory be public at ``now``?
+
+    The contract between embargoes and publication: no embargo at all, or
+    ``Embargo.has_lifted``. With ``lock`` the embargo row is locked too, so a
+    concurrent extension of the embargo waits for our decision (or we for its).
+    """
+    qs = Embargo.objects.filter(case_id=case.pk)
+    if lock:
+        qs = qs.select_for_update()
+    embargo = qs.first()
+    return embargo is None or embargo.has_lifted(now or timezone.now())
 
 
 class EmbargoClock(models.Model):

@@ -7,4 +7,14 @@ class NotificationsConfig(AppConfig):
     verbose_name = "Notifications"
 
     def ready(self) -> None:
+        """Project modules are imported here, not at the top of this module: they import
+        models, which cannot be imported while Django is still loading the apps."""
+        # The app's audit action codes, before anything writes one.
+        import disclosure.notifications.action_codes  # noqa: F401
+        from cases import events
         from disclosure.notifications import checks  # noqa: F401 - registers the checks
+        from disclosure.notifications.services import record_event
+
+        # Every state change of the lower layers reaches the outbox through the one
+        # event stream (cases/events.py), in the transaction of the change.
+        events.subscribe(record_event)

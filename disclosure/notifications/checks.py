@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import Error, Warning, register
+from django.core.checks import Error, Tags, Warning, register
 
 from disclosure.notifications import conf
+from disclosure.notifications.services import send_budget_seconds, worst_send_seconds
 
 
 @register()
@@ -38,4 +39,27 @@ def check_queue_settings(app_configs: Any = None, **kwargs: Any) -> list:
                 id="notifications.E002",
             )
         )
+    if timeout is not None and send_budget_seconds() < worst_send_seconds():
+        problems.append(
+            Error(
+                "The sender's budget (Q_CLUSTER timeout minus a margin, or "
+                "NOTIFY_SEND_BUDGET_SECONDS) does not cover one message at its worst "
+                "(WEBHOOK_TIMEOUT_SECONDS, EMAIL_TIMEOUT): nothing would be sent.",
+                id="notifications.E003",
+            )
+        )
     return problems
+
+
+@register(Tags.security, deploy=True)
+def check_webhook_targets(app_configs: Any = None, **kwargs: Any) -> list:
+    """Private webhook targets are for a receiver on 127.0.0.1 in development only."""
+    if conf.get("WEBHOOK_ALLOW_PRIVATE_TARGETS") and not settings.DEBUG:
+        return [
+            Warning(
+                "WEBHOOK_ALLOW_PRIVATE_TARGETS is on: webhooks can reach loopback and "
+                "internal addresses (SSRF). Leave it off in production.",
+                id="notifications.W002",
+            )
+        ]
+    return []

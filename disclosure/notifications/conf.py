@@ -24,6 +24,9 @@ DEFAULTS: dict[str, Any] = {
     "NOTIFY_SWEEP_BATCH": 2000,
     # Sending
     "NOTIFY_SEND_BATCH": 50,
+    # Seconds one sender task sends for; 0: Q_CLUSTER timeout minus a margin
+    # (services.send_budget_seconds). It claims no more than that time covers.
+    "NOTIFY_SEND_BUDGET_SECONDS": 0,
     "NOTIFY_MAX_ATTEMPTS": 5,
     "NOTIFY_RETRY_BASE_SECONDS": 60,
     "NOTIFY_RETRY_MAX_SECONDS": 6 * 3600,

@@ -1,7 +1,8 @@
 """Demo data for notifications (idempotent; run by ``manage.py seed_demo``).
 
 - a webhook subscription of the partner organisation to the local receiver
-  (``manage.py webhook_receiver --port 9100``);
+  (``manage.py webhook_receiver --port 9100``), created by its admin through
+  ``subscriptions.create_subscription`` (audited like any other);
 - the invitations of the demo cases in everybody's notification centre (stable
   keys: running it again adds nothing);
 - one deadline sweep, so the reminders the demo dates call for are there at once.
@@ -11,7 +12,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from cases.models import Case, Organisation, Participant
+from cases.models import Case, Membership, Organisation, Participant
+from disclosure.notifications import conf, subscriptions, sweep
 from disclosure.notifications.audience import audiences
 from disclosure.notifications.models import WebhookSubscription
 from disclosure.notifications.services import Outgoing, write
@@ -22,17 +24,33 @@ PARTNER_SLUG = "brightline-security"
 
 def seed() -> None:
     with transaction.atomic():
-        partner = Organisation.objects.filter(slug=PARTNER_SLUG).first()
-        if partner is not None:
-            WebhookSubscription.objects.get_or_create(
-                organisation=partner,
-                url=RECEIVER_URL,
-                defaults={"description": "Demo receiver (manage.py webhook_receiver)"},
-            )
+        _webhook()
         _invitations()
-    from disclosure.notifications.sweep import run
+    sweep.run()
 
-    run()
+
+def _webhook() -> None:
+    """The partner's admin subscribes their organisation to the local receiver. The
+    receiver is a private address, accepted only where private targets are allowed
+    (``WEBHOOK_ALLOW_PRIVATE_TARGETS``, on with DEBUG)."""
+    partner = Organisation.objects.filter(slug=PARTNER_SLUG).first()
+    if partner is None or not conf.get("WEBHOOK_ALLOW_PRIVATE_TARGETS"):
+        return
+    if WebhookSubscription.objects.filter(organisation=partner, url=RECEIVER_URL).exists():
+        return
+    admin = (
+        Membership.objects.filter(organisation=partner, role=Membership.Role.ADMIN)
+        .select_related("user")
+        .first()
+    )
+    if admin is None:
+        return
+    subscriptions.create_subscription(
+        admin.user,
+        organisation=partner,
+        url=RECEIVER_URL,
+        description="Demo receiver (manage.py webhook_receiver)",
+    )
 
 
 def _invitations() -> None:

@@ -3,12 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 
 from cases.models import Organisation
+from cases.widgets import FastSelect
 from disclosure.notifications.kinds import PREFERENCE_KINDS, WEBHOOK_KINDS
 from disclosure.notifications.models import WebhookSubscription
-from disclosure.notifications.webhooks import check_target
 
 
 class PreferencesForm(forms.Form):
@@ -50,6 +50,8 @@ class PreferencesForm(forms.Form):
 
 
 class WebhookForm(forms.ModelForm):
+    """Input only: ``subscriptions`` checks the target URL and who may save."""
+
     event_types = forms.MultipleChoiceField(
         choices=[(k.code, k.label) for k in WEBHOOK_KINDS],
         required=False,
@@ -63,29 +65,24 @@ class WebhookForm(forms.ModelForm):
         model = WebhookSubscription
         fields = ["organisation", "url", "description", "event_types"]
         field_classes = {"url": forms.URLField}
+        # The SIRT chooses among every organisation.
+        widgets = {"organisation": FastSelect}
 
-    def __init__(self, *args: Any, organisations: Any, **kwargs: Any):
+    def __init__(self, *args: Any, organisations: QuerySet[Organisation], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["url"].assume_scheme = "https"
-        self.fields["organisation"].queryset = organisations
+        url = self.fields["url"]
+        assert isinstance(url, forms.URLField)
+        # URLField keeps its assume_scheme argument as this attribute and reads it when
+        # cleaning; the stubs declare only the argument.
+        url.assume_scheme = "https"  # type: ignore[attr-defined]
+        organisation = self.fields["organisation"]
+        assert isinstance(organisation, forms.ModelChoiceField)
+        organisation.queryset = organisations
         if organisations.count() == 1:
-            self.fields["organisation"].initial = organisations.first()
+            organisation.initial = organisations.first()
         if self.instance.pk:
             # An existing subscription stays with its organisation.
             del self.fields["organisation"]
             self.fields["expected_version"].initial = self.instance.version
         else:
             del self.fields["expected_version"]
-
-    def clean_url(self) -> str:
-        url = self.cleaned_data["url"]
-        try:
-            check_target(url)
-        except ValidationError as exc:
-            raise ValidationError(exc.message_dict["url"]) from None
-        return url
-
-
-def manageable_organisations(user: Any) -> Any:
-    """Organisations whose webhooks the user may manage: those they are a member of."""
-    return Organisation.objects.filter(membership__user=user).distinct()

@@ -1,6 +1,8 @@
 """The kinds of notification: events other apps emit and deadlines the sweep finds.
 
-One table, read by ``event()``, the sweep, the preference form, the webhook form and
+The registry of event names: every ``cases.events.emit(name, ...)`` names a kind here
+(``tests/test_event_stream.py`` keeps the two equal). One table, read by
+``record_event``, the sweep, the preference form, the webhook form and
 the templates. A label says what happened in words that carry no case details: mails
 and webhooks show the label and the case reference, nothing more.
 """
@@ -22,6 +24,8 @@ class Audience:
     PARTICIPANT = "participant"  # one participant row (an organisation or a person)
     REVIEWER = "reviewer"  # the advisory's reviewer, else the coordinators
     COMMENT_READERS = "comment_readers"  # whoever may read the comment, except its author
+    REPORT_AUTHOR = "report_author"  # the person who submitted one report (no case named)
+    BATCH_SUBMITTER = "batch_submitter"  # who sent a batch of findings, and its organisation
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,23 @@ KINDS: dict[str, Kind] = {
     for k in [
         # events (see README for the kwargs)
         Kind("report.received", "New report received", Audience.SIRT, webhook=False),
+        Kind(
+            "report.duplicate_confirmed",
+            "Your report was confirmed as a duplicate of a finding already under coordination",
+            Audience.REPORT_AUTHOR,
+            webhook=False,
+        ),
+        Kind(
+            "report.batch.received",
+            "New batch of reports received",
+            Audience.SIRT,
+            webhook=False,
+        ),
+        Kind(
+            "report.batch.completed",
+            "Your batch of findings was processed",
+            Audience.BATCH_SUBMITTER,
+        ),
         Kind("case.opened", "Case opened", Audience.SIRT),
         Kind("participant.invited", "You were invited to a case", Audience.PARTICIPANT),
         Kind("comment.posted", "New comment", Audience.COMMENT_READERS),

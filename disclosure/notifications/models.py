@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import secrets
 import uuid
-from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -19,7 +18,9 @@ from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from cases import access
 from cases.models import Case, Organisation
+from cases.types import User
 from disclosure.notifications.kinds import label
 
 
@@ -40,10 +41,8 @@ class Status(models.TextChoices):
 
 
 class NotificationQuerySet(models.QuerySet):
-    def centre_for(self, user: Any) -> NotificationQuerySet:
+    def centre_for(self, user: User) -> NotificationQuerySet:
         """The user's in-app notifications, only for cases they can still see."""
-        from cases import access
-
         mine = self.filter(recipient=user, channel=Channel.IN_APP)
         if access.is_sirt(user):  # sees every case: no need to ask (cheaper on every page)
             return mine
@@ -148,16 +147,18 @@ class Notification(models.Model):
 
     @property
     def case_reference(self) -> str:
-        return self.case.reference if self.case_id else ""
+        return self.case.reference if self.case is not None else ""
 
     @property
     def link(self) -> str:
         """Where the notification points: the case page (which checks access itself)."""
         try:
-            if self.case_id:
+            if self.case is not None:  # no query when case_id is None
                 return self.case.get_absolute_url()
-            if self.kind == "report.received" and self.data.get("report_id"):
+            if self.kind.startswith("report.") and self.data.get("report_id"):
                 return reverse("cases:report_detail", args=[self.data["report_id"]])
+            if self.kind.startswith("report.batch.") and self.data.get("batch_id"):
+                return reverse("cases:batch_detail", args=[self.data["batch_id"]])
             if self.subscription_id:
                 return reverse("notifications:webhook_detail", args=[self.subscription_id])
         except NoReverseMatch:

@@ -17,7 +17,7 @@ import logging
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,8 +29,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from cases import access
-from cases.models import Case, Comment, CommentVisibility
-from disclosure.notifications import conf
+from cases.models import Case, Comment, CommentVisibility, Report, ReportBatch
+from cases.types import User
+from disclosure.models import Advisory, PreNotification
+from disclosure.notifications import conf, webhooks
 from disclosure.notifications.audience import CaseAudience, audiences, sirt_user_ids
 from disclosure.notifications.kinds import KINDS, Audience
 from disclosure.notifications.models import (
@@ -84,6 +86,14 @@ def record_event(name: str, **ids: Any) -> int:
             name, name, f"report:{ids['report_id']}", now, None, data, users=sirt_user_ids()
         )
         return write([out], now=now)
+    if name == "report.batch.received":
+        subject = f"batch:{ids['batch_id']}"
+        out = Outgoing(name, name, subject, now, None, data, users=sirt_user_ids())
+        return write([out], now=now)
+    if kind.audience == Audience.REPORT_AUTHOR:
+        return _tell_report_author(name, ids["report_id"], actor_id, now)
+    if kind.audience == Audience.BATCH_SUBMITTER:
+        return _tell_batch_submitter(name, ids["batch_id"], now)
     case_id = ids.get("case_id")
     if case_id is None:
         logger.warning("Notification event %r without case_id ignored", name)
@@ -129,6 +139,44 @@ def record_event(name: str, **ids: Any) -> int:
     return written
 
 
+def _tell_report_author(name: str, report_id: int, actor_id: int | None, now: dt.datetime) -> int:
+    """Tell a reporter about their own report. The row names the report only, never a
+    case (no ``case_id``): the mail, the centre and the API show "Report #<id>" and link
+    to the report's page, which shows the case only to someone who may see it."""
+    author = Report.objects.filter(pk=report_id).values_list("reporter_id", flat=True).first()
+    users = {author} - {actor_id} if author is not None else set()
+    data = {"report_id": report_id}
+    out = Outgoing(name, name, f"report:{report_id}", now, None, data, users=users)
+    written = write([out], now=now)
+    if written and conf.get("NOTIFY_KICK_SENDER"):
+        transaction.on_commit(_kick_sender)
+    return written
+
+
+def _tell_batch_submitter(name: str, batch_id: int, now: dt.datetime) -> int:
+    """Tell whoever sent a batch of findings, and the webhooks of the organisation it was
+    sent for (``data`` holds ``batch_id`` only; the results are read through the API)."""
+    batch = ReportBatch.objects.filter(pk=batch_id).values("submitted_by_id", "organisation_id")
+    row = batch.first()
+    if row is None:
+        return 0
+    orgs = {row["organisation_id"]} if row["organisation_id"] else set()
+    out = Outgoing(
+        name,
+        name,
+        f"batch:{batch_id}",
+        now,
+        None,
+        {"batch_id": batch_id},
+        users={row["submitted_by_id"]},
+        orgs=orgs,
+    )
+    written = write([out], now=now)
+    if written and conf.get("NOTIFY_KICK_SENDER"):
+        transaction.on_commit(_kick_sender)
+    return written
+
+
 def _by_audience(audience: str, aud: CaseAudience) -> tuple[set[int], set[int]]:
     if audience == Audience.COORDINATORS:
         return aud.coordinators, aud.orgs_with_action("manage_case")
@@ -153,7 +201,7 @@ def _comment_readers(comment: Comment, aud: CaseAudience) -> tuple[set[int], set
     if comment.visibility == CommentVisibility.ALL:
         orgs = aud.orgs_with_action("view_case")
     elif comment.visibility == CommentVisibility.ORGANISATION:
-        orgs = {comment.organisation_id} & aud.visible_orgs
+        orgs = aud.visible_orgs & {comment.organisation_id}
     else:
         orgs = set()
     return users, orgs
@@ -161,26 +209,18 @@ def _comment_readers(comment: Comment, aud: CaseAudience) -> tuple[set[int], set
 
 def _listed_orgs(ids: dict[str, Any]) -> set[int]:
     """The organisations on a release plan's pre-notification list."""
-    try:
-        from disclosure.models.release import PreNotification
-    except ImportError:  # pragma: no cover - release plans not installed
-        return set()
     qs = PreNotification.objects.filter(plan__case_id=ids["case_id"])
     return set(qs.values_list("organisation_id", flat=True))
 
 
 def _reviewers(advisory_id: int | None, aud: CaseAudience) -> set[int]:
     """The advisory's reviewer; while nobody has taken it, every coordinator but its author."""
-    try:
-        from disclosure.models import Advisory
-    except ImportError:  # pragma: no cover
-        return aud.coordinators
-    advisory = Advisory.objects.filter(pk=advisory_id).first()
+    advisory = Advisory.objects.filter(pk=advisory_id).first() if advisory_id else None
     if advisory is None:
         return aud.coordinators
     if advisory.reviewer_id and advisory.reviewer_id in aud.viewers:
         return {advisory.reviewer_id}
-    excluded = {advisory.author_id, getattr(advisory, "submitted_by_id", None)}
+    excluded = {advisory.author_id, advisory.submitted_by_id}
     return (aud.coordinators | aud.sirt) - excluded
 
 
@@ -319,7 +359,8 @@ def insert_rows(rows: list[dict[str, Any]]) -> None:
         )
         return
     table = Notification._meta.db_table
-    fields = [Notification._meta.get_field(name) for name in INSERT_FIELDS]
+    concrete = {f.attname: f for f in Notification._meta.concrete_fields}  # "case_id", "data"
+    fields = [concrete[name] for name in INSERT_FIELDS]
     columns = ["uuid", "attempts", "last_error"] + [f.column for f in fields]
     casts = ["uuid[]", "smallint[]", "text[]"] + [
         "text[]::jsonb[]" if f.name == "data" else f"{f.db_type(connection)}[]" for f in fields
@@ -406,15 +447,58 @@ def send_pending(*, batch: int | None = None) -> int:
     return handled
 
 
-def send_all_pending(max_rounds: int = 100) -> int:
-    """Send until nothing is due (tests, the demo and the management command)."""
+def send_budget_seconds() -> float:
+    """How long one sender task may spend sending: the task timeout (``Q_CLUSTER``)
+    minus a margin for starting, claiming and marking rows. A sender still sending
+    at the timeout is killed mid-message: the row in flight goes out again and the
+    rest of its batch waits for the lease."""
+    configured = conf.get("NOTIFY_SEND_BUDGET_SECONDS")
+    if configured:
+        return float(configured)
+    timeout = settings.Q_CLUSTER["timeout"]
+    return float(timeout - max(5, timeout // 10))
+
+
+def worst_send_seconds() -> float:
+    """The longest one row can take: a webhook's connect and read timeouts (as
+    ``webhooks.post`` sets them) or the mail server's ``EMAIL_TIMEOUT``, plus a second
+    for the name lookup and the bookkeeping around it."""
+    timeout = conf.get("WEBHOOK_TIMEOUT_SECONDS")
+    webhook = min(3, timeout) + timeout
+    return float(max(webhook, settings.EMAIL_TIMEOUT or webhook) + 1)
+
+
+def send_all_pending(
+    *, budget: float | None = None, clock: Callable[[], float] = time.monotonic
+) -> int:
+    """Send due rows, batch after batch, within ``budget`` seconds (default: what one
+    task may spend, ``send_budget_seconds``). A batch is claimed only as large as the
+    time left covers with every row at its worst (``worst_send_seconds``); when the
+    time left cannot cover one row, the sender stops and, if rows are still due,
+    queues the next sender task, which carries on. So a backlog drains through
+    successive tasks, none killed by its timeout, none sending a row twice."""
+    budget = send_budget_seconds() if budget is None else budget
+    per_row = worst_send_seconds()
+    started = clock()
     total = 0
-    for _ in range(max_rounds):
-        n = send_pending()
+    while True:
+        affordable = int((budget - (clock() - started)) // per_row)
+        if affordable < 1:
+            if conf.get("NOTIFY_KICK_SENDER") and _more_due():
+                _kick_sender()
+            return total
+        n = send_pending(batch=min(conf.get("NOTIFY_SEND_BATCH"), affordable))
         total += n
         if not n:
-            break
-    return total
+            return total
+
+
+def _more_due() -> bool:
+    return Notification.objects.filter(
+        channel__in=[Channel.EMAIL, Channel.WEBHOOK],
+        status=Status.PENDING,
+        next_attempt_at__lte=timezone.now(),
+    ).exists()
 
 
 def release(pk: int, token: uuid.UUID) -> None:
@@ -440,8 +524,6 @@ def deliver(pk: int, token: uuid.UUID) -> None:
         if n.channel == Channel.EMAIL:
             _send_email(n)
         elif n.channel == Channel.WEBHOOK:
-            from disclosure.notifications import webhooks
-
             webhooks.deliver(n)
         else:  # pragma: no cover - in-app rows are never pending
             raise ValueError(f"Cannot send channel {n.channel}")
@@ -458,22 +540,28 @@ def _describe(exc: Exception) -> str:
 
 def _still_allowed(n: Notification) -> str:
     """Why the row must not go out any more (empty when it may)."""
-    if n.recipient_id:
-        user = n.recipient
+    # No query for a relation whose id is empty: a row has a recipient or a subscription.
+    if (user := n.recipient) is not None:
         if not user.is_active:
             return "Recipient is inactive."
         if n.channel in (Channel.EMAIL, Channel.DIGEST) and not user.email:
             return "Recipient has no email address."
-        if n.case_id and not access.access_for(user, n.case).can_view:
+        if n.case is not None and not access.access_for(user, n.case).can_view:
             return "Recipient can no longer see the case."
+        report_id = n.data.get("report_id")
+        if report_id and not access.visible_reports(user).filter(pk=report_id).exists():
+            return "Recipient can no longer see the report."
+        batch_id = n.data.get("batch_id")
+        if batch_id and not access.visible_report_batches(user).filter(pk=batch_id).exists():
+            return "Recipient can no longer see the batch."
         if n.kind == "comment.posted" and "comment_id" in n.data:
             comment = Comment.objects.filter(pk=n.data["comment_id"]).first()
             if comment is None or not access.comment_visible_to(comment, user):
                 return "Recipient can no longer read the comment."
-    elif n.subscription_id:
-        if not n.subscription.is_active:
+    elif (subscription := n.subscription) is not None:
+        if not subscription.is_active:
             return "Webhook subscription is disabled."
-        if n.case_id and not _organisation_sees(n.subscription.organisation_id, n.case_id):
+        if n.case_id and not _organisation_sees(subscription.organisation_id, n.case_id):
             return "Organisation can no longer see the case."
     return ""
 
@@ -527,8 +615,10 @@ def _email_context(n: Notification) -> dict[str, Any]:
 
 
 def _non_case_reference(n: Notification) -> str:
-    if n.kind == "report.received":
-        return f"Report #{n.data.get('report_id')}"
+    if n.kind.startswith("report.") and n.data.get("report_id"):
+        return f"Report #{n.data['report_id']}"
+    if n.kind.startswith("report.batch.") and n.data.get("batch_id"):
+        return f"Batch #{n.data['batch_id']}"
     if n.subscription_id or n.kind.startswith("webhook."):
         return "Webhook"
     return "Akrites"
@@ -540,7 +630,9 @@ def render_email(n: Notification) -> EmailMultiAlternatives:
     subject = f"[Akrites] {ctx['reference']}: {ctx['label']}"
     text = render_to_string("notifications/email/notification.txt", ctx)
     html = render_to_string("notifications/email/notification.html", ctx)
-    message = EmailMultiAlternatives(subject, text, to=[n.recipient.email])
+    recipient = n.recipient
+    assert recipient is not None, "an email goes to a person"
+    message = EmailMultiAlternatives(subject, text, to=[recipient.email])
     message.attach_alternative(html, "text/html")
     message.extra_headers["X-Akrites-Notification"] = str(n.uuid)
     return message
@@ -617,7 +709,7 @@ def _send_digest(user_id: int, c: Claim) -> int:
 # --------------------------------------------------------------------------- centre
 
 
-def mark_read(user: Any, notification_id: int) -> int:
+def mark_read(user: User, notification_id: int) -> int:
     return (
         Notification.objects.centre_for(user)
         .filter(pk=notification_id, read_at__isnull=True)
@@ -625,13 +717,13 @@ def mark_read(user: Any, notification_id: int) -> int:
     )
 
 
-def mark_all_read(user: Any) -> int:
+def mark_all_read(user: User) -> int:
     return Notification.objects.filter(
         recipient=user, channel=Channel.IN_APP, read_at__isnull=True
     ).update(read_at=timezone.now())
 
 
-def set_mute(user: Any, case: Case, muted: bool) -> None:
+def set_mute(user: User, case: Case, muted: bool) -> None:
     if muted:
         CaseMute.objects.get_or_create(user=user, case=case)
     else:

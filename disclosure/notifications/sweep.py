@@ -36,18 +36,29 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from cases.models import OPEN_STATES, Participant, ParticipantRole
+from disclosure.models import (
+    Advisory,
+    AdvisoryState,
+    DeploymentReport,
+    DeploymentStatus,
+    Embargo,
+    EmbargoState,
+    PreNotification,
+    ReleasePlan,
+)
 from disclosure.notifications import conf
 from disclosure.notifications.audience import CaseAudience, audiences
 from disclosure.notifications.kinds import KINDS, Audience
 from disclosure.notifications.models import DeadlineMark
 from disclosure.notifications.services import Outgoing, _kick_sender, write
+from disclosure.services import record_pre_notification_sent
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +81,10 @@ class Due:
     silent: bool = False  # mark the deadline as handled, tell nobody
 
 
-def unmarked(qs: QuerySet, key: str, subject_prefix: str, due_field: str) -> QuerySet:
+_QS = TypeVar("_QS", bound=QuerySet)
+
+
+def unmarked(qs: _QS, key: str, subject_prefix: str, due_field: str) -> _QS:
     """Rows of ``qs`` whose deadline has no mark yet (an anti-join on the unique index)."""
     from django.db.models import CharField, Value
     from django.db.models.functions import Cast, Concat
@@ -143,10 +157,6 @@ def acknowledgement(now: dt.datetime) -> list[Due]:
 
 
 def embargo(now: dt.datetime) -> list[Due]:
-    try:
-        from disclosure.models.embargo import Embargo, EmbargoState
-    except ImportError:  # pragma: no cover
-        return []
     active = Embargo.objects.filter(state=EmbargoState.ACTIVE, case__state__in=OPEN_STATES)
     found: list[Due] = []
     for hours, upper, lower in _windows(conf.get("NOTIFY_EMBARGO_REMINDER_HOURS")):
@@ -175,10 +185,6 @@ def embargo(now: dt.datetime) -> list[Due]:
 
 
 def release(now: dt.datetime) -> list[Due]:
-    try:
-        from disclosure.models.release import ReleasePlan
-    except ImportError:  # pragma: no cover
-        return []
     pending = ReleasePlan.objects.filter(released_at__isnull=True, case__state__in=OPEN_STATES)
     found: list[Due] = []
     for hours, upper, lower in _windows(conf.get("NOTIFY_RELEASE_REMINDER_HOURS")):
@@ -207,10 +213,6 @@ def release(now: dt.datetime) -> list[Due]:
 
 
 def prenotification(now: dt.datetime) -> list[Due]:
-    try:
-        from disclosure.models.release import PreNotification
-    except ImportError:  # pragma: no cover
-        return []
     catch_up = dt.timedelta(days=conf.get("NOTIFY_CATCH_UP_DAYS"))
     qs = unmarked(
         PreNotification.objects.filter(
@@ -242,10 +244,6 @@ def prenotification(now: dt.datetime) -> list[Due]:
 
 def deployment(now: dt.datetime) -> list[Due]:
     """Partners and downstream who have not deployed a week after the release."""
-    try:
-        from disclosure.models.release import DeploymentReport, DeploymentStatus, ReleasePlan
-    except ImportError:  # pragma: no cover
-        return []
     after = conf.hours("NOTIFY_DEPLOYMENT_REMINDER_HOURS")
     catch_up = dt.timedelta(days=conf.get("NOTIFY_CATCH_UP_DAYS"))
     plans = unmarked(
@@ -310,10 +308,6 @@ def deployment(now: dt.datetime) -> list[Due]:
 
 
 def advisory_review(now: dt.datetime) -> list[Due]:
-    try:
-        from disclosure.models import Advisory, AdvisoryState
-    except ImportError:  # pragma: no cover
-        return []
     after = conf.hours("NOTIFY_ADVISORY_REVIEW_HOURS")
     catch_up = dt.timedelta(days=conf.get("NOTIFY_CATCH_UP_DAYS"))
     qs = unmarked(
@@ -346,10 +340,6 @@ def advisory_review(now: dt.datetime) -> list[Due]:
 
 def advisory_overdue(now: dt.datetime) -> list[Due]:
     """A scheduled advisory still unpublished well after its embargo's public date."""
-    try:
-        from disclosure.models import Advisory, AdvisoryState
-    except ImportError:  # pragma: no cover
-        return []
     grace = dt.timedelta(minutes=conf.get("NOTIFY_OVERDUE_GRACE_MINUTES"))
     catch_up = dt.timedelta(days=conf.get("NOTIFY_CATCH_UP_DAYS"))
     key = "escalation.overdue.advisory"
@@ -443,11 +433,6 @@ def record_prenotifications(now: dt.datetime | None = None) -> int:
     it works from the database like the sweep, so a crash in between is caught up
     by the next run.
     """
-    try:
-        from disclosure.models.release import PreNotification
-        from disclosure.services import record_pre_notification_sent
-    except ImportError:  # pragma: no cover
-        return 0
     from django.db.models import CharField, Value
     from django.db.models.functions import Cast, Concat
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("webhooks/<int:pk>/", views.webhook_detail, name="webhook_detail"),
     path("webhooks/<int:pk>/test/", views.webhook_test, name="webhook_test"),
     path("webhooks/<int:pk>/enable/", views.webhook_enable, name="webhook_enable"),
+    path("webhooks/<int:pk>/disable/", views.webhook_disable, name="webhook_disable"),
     path("webhooks/<int:pk>/rotate-secret/", views.webhook_rotate, name="webhook_rotate"),
     path("webhooks/<int:pk>/delete/", views.webhook_delete, name="webhook_delete"),
 ]

@@ -13,14 +13,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cases import access
 from cases.access import get_case_for
-from cases.models import StaleEdit
-from disclosure.notifications import services, webhooks
-from disclosure.notifications.forms import (
-    PreferencesForm,
-    WebhookForm,
-    manageable_organisations,
-)
+from cases.models import Case, StaleEdit
+from cases.types import AuthenticatedHttpRequest
+from cases.views._helpers import add_service_errors
+from disclosure.notifications import services, subscriptions
+from disclosure.notifications.forms import PreferencesForm, WebhookForm
 from disclosure.notifications.models import (
+    CaseMute,
     KindPreference,
     Notification,
     NotificationSettings,
@@ -47,7 +46,7 @@ def _safe_back(request: HttpRequest, fallback: str) -> str:
 
 @login_required
 @require_GET
-def centre(request: HttpRequest) -> HttpResponse:
+def centre(request: AuthenticatedHttpRequest) -> HttpResponse:
     qs = Notification.objects.centre_for(request.user).select_related("case")
     only_unread = request.GET.get("unread") == "1"
     if only_unread:
@@ -58,7 +57,7 @@ def centre(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
+def mark_read(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     get_object_or_404(Notification.objects.centre_for(request.user), pk=pk)
     services.mark_read(request.user, pk)
     return redirect(_safe_back(request, "notifications:centre"))
@@ -66,7 +65,7 @@ def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def mark_all_read(request: HttpRequest) -> HttpResponse:
+def mark_all_read(request: AuthenticatedHttpRequest) -> HttpResponse:
     n = services.mark_all_read(request.user)
     messages.success(request, f"{n} notification{'s' if n != 1 else ''} marked as read.")
     return redirect("notifications:centre")
@@ -77,7 +76,7 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     current = {p.kind: (p.in_app, p.email) for p in KindPreference.objects.filter(user=user)}
     settings_row = NotificationSettings.objects.filter(user=user).first()
@@ -97,9 +96,6 @@ def preferences(request: HttpRequest) -> HttpResponse:
                 )
         messages.success(request, "Your notification preferences are saved.")
         return redirect("notifications:preferences")
-    from cases.models import Case
-    from disclosure.notifications.models import CaseMute
-
     muted = Case.objects.visible_to(user).filter(
         pk__in=CaseMute.objects.filter(user=user).values("case_id")
     )
@@ -113,7 +109,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def mute(request: HttpRequest, reference: str) -> HttpResponse:
+def mute(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case, _ = get_case_for(request.user, reference)
     muted = request.POST.get("mute") == "1"
     services.set_mute(request.user, case, muted)
@@ -136,7 +132,7 @@ def _require_sirt(request: HttpRequest) -> None:
 
 @login_required
 @require_GET
-def failures(request: HttpRequest) -> HttpResponse:
+def failures(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_sirt(request)
     qs = Notification.objects.filter(status=Status.FAILED).select_related(
         "case", "recipient", "subscription__organisation"
@@ -147,7 +143,7 @@ def failures(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def failure_retry(request: HttpRequest, pk: int) -> HttpResponse:
+def failure_retry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _require_sirt(request)
     get_object_or_404(Notification, pk=pk, status=Status.FAILED)
     services.retry_failed(pk)
@@ -156,42 +152,54 @@ def failure_retry(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --------------------------------------------------------------------------- webhooks
+#
+# Members of an organisation see its webhooks; its admins and the SIRT change them
+# (``subscriptions``: 403 for other members); anyone else gets 404, as for a missing one.
 
 
 def _subscription_for(request: HttpRequest, pk: int) -> WebhookSubscription:
-    """Another organisation's subscription answers 404, like a missing one."""
+    """A subscription the user may see; any other answers 404, like a missing one."""
     return get_object_or_404(
-        WebhookSubscription.objects.select_related("organisation"),
-        pk=pk,
-        organisation__in=manageable_organisations(request.user),
+        subscriptions.visible_subscriptions(request.user).select_related("organisation"), pk=pk
     )
 
 
 @login_required
 @require_GET
-def webhook_list(request: HttpRequest) -> HttpResponse:
-    orgs = manageable_organisations(request.user)
-    subs = WebhookSubscription.objects.filter(organisation__in=orgs).select_related("organisation")
+def webhook_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    subs = subscriptions.visible_subscriptions(request.user).select_related("organisation")
     return render(
         request,
         "notifications/webhook_list.html",
-        {"subscriptions": subs, "can_create": orgs.exists()},
+        {
+            "subscriptions": subs,
+            "can_create": subscriptions.manageable_organisations(request.user).exists(),
+        },
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def webhook_create(request: HttpRequest) -> HttpResponse:
-    orgs = manageable_organisations(request.user)
+def webhook_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    orgs = subscriptions.manageable_organisations(request.user)
     if not orgs.exists():
-        raise PermissionDenied("Only members of an organisation can add webhooks.")
+        raise PermissionDenied("Only an organisation's admins can add its webhooks.")
     form = WebhookForm(request.POST if request.method == "POST" else None, organisations=orgs)
     if request.method == "POST" and form.is_valid():
-        sub = form.save(commit=False)
-        sub.created_by = request.user
-        sub.save()
-        messages.success(request, "Webhook added. Copy its secret to verify the signatures.")
-        return redirect(sub)
+        data = form.cleaned_data
+        try:
+            sub = subscriptions.create_subscription(
+                request.user,
+                organisation=data["organisation"],
+                url=data["url"],
+                description=data["description"],
+                event_types=list(data["event_types"]),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Webhook added. Copy its secret to verify the signatures.")
+            return redirect(sub)
     return render(
         request,
         "notifications/webhook_form.html",
@@ -202,12 +210,15 @@ def webhook_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def webhook_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def webhook_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     sub = _subscription_for(request, pk)
+    can_manage = subscriptions.can_manage(request.user, sub.organisation)
+    if request.method == "POST" and not can_manage:
+        raise PermissionDenied("Only the organisation's admins can change its webhooks.")
     form = WebhookForm(
         request.POST if request.method == "POST" else None,
         instance=sub,
-        organisations=manageable_organisations(request.user),
+        organisations=subscriptions.manageable_organisations(request.user),
     )
     status = 200
     if request.method == "POST":
@@ -215,8 +226,9 @@ def webhook_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                webhooks.update_subscription(
+                subscriptions.update_subscription(
                     sub,
+                    request.user,
                     expected_version=data.get("expected_version"),
                     url=data["url"],
                     description=data["description"],
@@ -226,7 +238,7 @@ def webhook_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 form.add_error(None, str(exc))
                 status = 409
             except ValidationError as exc:
-                form.add_error("url", exc.message_dict.get("url", exc.messages))
+                add_service_errors(form, exc)
             else:
                 messages.success(request, "Webhook saved.")
                 return redirect(sub)
@@ -235,45 +247,55 @@ def webhook_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "notifications/webhook_detail.html",
-        {"subscription": sub, "form": form, "deliveries": deliveries},
+        {"subscription": sub, "form": form, "deliveries": deliveries, "can_manage": can_manage},
         status=status,
     )
 
 
 @login_required
 @require_POST
-def webhook_test(request: HttpRequest, pk: int) -> HttpResponse:
+def webhook_test(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     sub = _subscription_for(request, pk)
-    if not sub.is_active:
-        messages.error(request, "Enable the webhook first.")
+    try:
+        subscriptions.send_test_event(sub, request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
     else:
-        webhooks.queue_test_event(sub)
         messages.success(request, "A test event is on its way; the delivery log shows it.")
     return redirect(sub)
 
 
 @login_required
 @require_POST
-def webhook_enable(request: HttpRequest, pk: int) -> HttpResponse:
+def webhook_enable(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     sub = _subscription_for(request, pk)
-    webhooks.enable(sub)
+    subscriptions.set_active(sub, request.user, active=True)
     messages.success(request, "Webhook enabled.")
     return redirect(sub)
 
 
 @login_required
 @require_POST
-def webhook_rotate(request: HttpRequest, pk: int) -> HttpResponse:
+def webhook_disable(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     sub = _subscription_for(request, pk)
-    webhooks.rotate_secret(sub)
+    subscriptions.set_active(sub, request.user, active=False)
+    messages.success(request, "Webhook disabled: no events are sent to it until it is enabled.")
+    return redirect(sub)
+
+
+@login_required
+@require_POST
+def webhook_rotate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    sub = _subscription_for(request, pk)
+    subscriptions.rotate_secret(sub, request.user)
     messages.success(request, "New secret created; update your receiver.")
     return redirect(sub)
 
 
 @login_required
 @require_POST
-def webhook_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def webhook_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     sub = _subscription_for(request, pk)
-    sub.delete()
+    subscriptions.delete_subscription(sub, request.user)
     messages.success(request, "Webhook deleted.")
     return redirect("notifications:webhook_list")

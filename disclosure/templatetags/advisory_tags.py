@@ -3,15 +3,16 @@ the case page (the draft, its review state and the coordinators' buttons)."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from django import template
 
 from cases.access import CaseAccess
 from cases.models import Case
-from disclosure.content import publication_for
+from disclosure.advisories.content import as_read_by, publication_for
+from disclosure.advisories.publication import embargo_has_lifted
 from disclosure.models import Advisory, AdvisoryState
-from disclosure.publication import embargo_has_lifted
 
 register = template.Library()
 
@@ -36,10 +37,14 @@ def advisory_panel(context: template.Context, case: Case, access: CaseAccess) ->
         advisory.author_id,
         advisory.submitted_by_id,
     )
+    pub = publication_for(advisory, preview=True) if advisory else None
+    if pub is not None:
+        # Titles and credits as this participant may read them (cases.access).
+        pub = dataclasses.replace(pub, content=as_read_by(pub.content, access))
     out.update(
         {
             "can_manage": can_manage,
-            "pub": publication_for(advisory, preview=True) if advisory else None,
+            "pub": pub,
             "embargo_lifted": embargo_has_lifted(case),
             "public_at": getattr(case.embargo_or_none, "public_at", None),
             "can_approve": can_manage and state == AdvisoryState.IN_REVIEW and not is_own,

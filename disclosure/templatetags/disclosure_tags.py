@@ -10,6 +10,8 @@ from django import template
 
 from cases.access import CaseAccess
 from cases.models import Case
+from cases.types import AnyUser, User
+from disclosure.models import CalendarToken
 from disclosure.panels import build_panels
 
 register = template.Library()
@@ -52,11 +54,9 @@ def duration(value: dt.timedelta | None) -> str:
 
 
 @register.simple_tag
-def calendar_feed_since(user: Any) -> dt.datetime | None:
+def calendar_feed_since(user: AnyUser) -> dt.datetime | None:
     """When the user's live calendar feed address was created (None: no live address)."""
-    from disclosure.models import CalendarToken
-
-    if not getattr(user, "is_authenticated", False):
+    if not isinstance(user, User):  # not signed in
         return None
     return (
         CalendarToken.objects.filter(user=user, revoked_at__isnull=True)

@@ -302,6 +302,7 @@ def test_webhooks_are_those_of_my_organisations(
 def test_a_webhook_is_created_through_the_web_forms_rules_and_its_secret_shown_once(
     partner: Any, partner_org: Any
 ) -> None:
+    partner_org.add_member(partner, role="admin")
     client = token_client(partner)
     refused = client.post(
         "/api/v1/webhooks/",
@@ -322,7 +323,10 @@ def test_a_webhook_is_created_through_the_web_forms_rules_and_its_secret_shown_o
     assert "secret" not in again
 
 
-def test_a_webhook_for_someone_elses_organisation_is_refused(partner: Any, sirt: Any) -> None:
+def test_a_webhook_for_someone_elses_organisation_is_refused(
+    partner: Any, partner_org: Any, sirt: Any
+) -> None:
+    partner_org.add_member(partner, role="admin")
     response = token_client(partner).post(
         "/api/v1/webhooks/",
         {"organisation": sirt.slug, "url": "https://hooks.partner.example/akrites"},
@@ -356,14 +360,17 @@ def test_a_partner_does_everything_with_only_a_token(
         HTTP_IDEMPOTENCY_KEY="scan-42",
     )
     assert submitted.status_code == 201, submitted.json()
-    # 2. Already under coordination; the partner is not in the case yet: no reference.
-    assert submitted.json()["coordination"] == {"already_under_coordination": True, "case": None}
-    # The SIRT merges it and invites the partner organisation to the case.
+    # 2. "Received", nothing more: whether it is a duplicate is not told at submission.
+    assert submitted.json()["status"] == "new" and "coordination" not in submitted.json()
+    # The SIRT merges it (the partner is told) and invites the partner organisation.
     from cases.models import Report
 
     case_services.merge_report_into_case(
         Report.objects.get(pk=submitted.json()["id"]), case, coordinator
     )
+    told = api.get("/api/v1/notifications/").json()["results"]
+    assert [n["kind"] for n in told] == ["report.duplicate_confirmed"]
+    assert told[0]["case"] is None
     case_services.add_participant(
         case, coordinator, organisation=partner_org, role=ParticipantRole.PARTNER, notify=False
     )

@@ -231,17 +231,21 @@ def test_a_failed_request_is_replayed_as_the_same_failure(partner: Any) -> None:
 # --------------------------------------------------------------------------- 429
 
 
-def test_requests_beyond_the_token_rate_are_429_with_retry_after(partner: Any) -> None:
+def test_requests_beyond_the_per_user_rate_are_429_with_retry_after(
+    partner: Any, outsider: Any
+) -> None:
     rates = {"token": "3/minute", "anon": "3/minute", "report_submit": "3/minute"}
     client = token_client(partner)
     with override_settings(REST_FRAMEWORK={**_rest_framework(), "DEFAULT_THROTTLE_RATES": rates}):
         statuses = [client.get("/api/v1/me/").status_code for _ in range(4)]
         throttled = client.get("/api/v1/me/")
-        # Another token of another user has its own budget.
-        other = token_client(partner).get("/api/v1/me/")
+        # The budget is the user's: a new token of theirs gets no more; another user's has its own.
+        new_token = token_client(partner).get("/api/v1/me/")
+        other = token_client(outsider).get("/api/v1/me/")
     assert statuses == [200, 200, 200, 429]
     assert_error_shape(throttled.json(), "throttled")
     assert int(throttled["Retry-After"]) > 0
+    assert new_token.status_code == 429
     assert other.status_code == 200
 
 

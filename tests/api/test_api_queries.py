@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cases import services
-from cases.models import Case, CommentVisibility, ParticipantRole
+from cases.models import Case, CommentVisibility, Organisation, ParticipantRole
 from tests.api.conftest import token_client
 from tests.factories import make_case, make_organisation, make_report, make_user
 
@@ -68,7 +68,7 @@ def test_case_children_queries_do_not_grow(partner_case: Case, coordinator: Any)
         services.add_participant(
             partner_case,
             coordinator,
-            organisation=make_organisation(),
+            organisation=make_organisation(Organisation.Kind.DOWNSTREAM),
             role=ParticipantRole.DOWNSTREAM,
             notify=False,
         )
@@ -112,7 +112,7 @@ def test_disclosure_resources_queries_do_not_grow(partner_case: Case, coordinato
 
     def grow() -> None:
         n = next(counter)
-        org = make_organisation()
+        org = make_organisation(Organisation.Kind.DOWNSTREAM)
         services.add_participant(
             partner_case,
             coordinator,

@@ -16,6 +16,7 @@ from cases.models import (
     Organisation,
     Participant,
 )
+from tests.access_drift import assert_no_access_drift
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -53,6 +54,10 @@ def test_seeded_grants_are_exactly_what_sync_grants_writes(scale: None) -> None:
             access.sync_grants(case, user=users[user_id])
 
     assert _grants() == before
+
+
+def test_check_access_finds_no_drift_in_the_scale_data_set(scale: None) -> None:
+    assert_no_access_drift()
 
 
 def test_the_bench_maintainer_sees_exactly_twenty_cases(scale: None) -> None:
@@ -114,7 +119,7 @@ def test_the_deadline_sweep_finds_exactly_the_deadlines_the_data_set_leaves_due(
 
 
 def test_published_advisories_hold_what_build_content_would_have_frozen(scale: None) -> None:
-    from disclosure.content import build_content
+    from disclosure.advisories.content import build_content
     from disclosure.models import Advisory
 
     advisory = (

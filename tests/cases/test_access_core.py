@@ -7,6 +7,7 @@ from django.http import Http404
 
 from cases import access, services
 from cases.models import Case, CaseState, TimelineEntry
+from tests.access_drift import assert_no_access_drift
 
 
 @pytest.mark.django_db
@@ -41,6 +42,7 @@ def test_removed_participant_loses_access_at_once(case, coordinator, maintainer,
     participant = case.participants.get(organisation=maintainer_org)
     services.remove_participant(participant, coordinator)
     assert not Case.objects.visible_to(maintainer).exists()
+    assert_no_access_drift()
 
 
 @pytest.mark.django_db

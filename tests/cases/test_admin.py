@@ -22,6 +22,7 @@ REGISTERED = [
     models.TimelineEntry,
     models.CaseAccessRecord,
     models.CaseCounter,
+    models.ReportBatch,
 ]
 
 

@@ -293,7 +293,7 @@ def test_other_participants_never_see_a_reporters_credit(
 def test_only_consented_credits_reach_the_advisory_content(
     reporter: Any, case: Case, reporter_credit: Credit
 ) -> None:
-    from disclosure.content import build_content
+    from disclosure.advisories.content import build_content
     from disclosure.models import Advisory
 
     def credited() -> list[str]:

@@ -17,7 +17,7 @@ from django.core.management.base import CommandError
 
 from cases import access
 from cases.models import Case, CommentVisibility, ReportStatus
-from disclosure.models import Embargo, EmbargoState
+from tests.access_drift import assert_no_access_drift
 
 
 @pytest.fixture
@@ -51,6 +51,8 @@ def test_seeding_twice_changes_nothing(db: Any, private_storage: None) -> None:
     before = row_counts()
     call_command("seed_demo", "--force", stdout=io.StringIO())
     assert row_counts() == before
+    # Memberships, groups and grants agree on the whole demo (manage.py check_access).
+    assert_no_access_drift()
 
 
 def test_seed_demo_refuses_to_run_without_debug_or_force(db: Any, settings: Any) -> None:
@@ -93,18 +95,12 @@ def test_the_maintainers_see_only_their_projects_cases(seeded: None) -> None:
         assert [p.name for p in case.projects.all()] == ["fastparse"]
 
 
-def test_the_partner_is_pre_notified_on_the_embargoed_libexample_case(seeded: None) -> None:
+def test_the_partner_takes_part_in_the_libexample_case_only(seeded: None) -> None:
+    # Its embargo is the disclosure demo's (tests/disclosure/test_disclosure_demo.py).
     (case,) = access.visible_cases(user("partner"))
     assert case.projects.get().name == "libexample"
-    assert case.embargo.state == EmbargoState.ACTIVE
-    assert case.embargo.public_at > case.created_at
     roles = set(access.access_for(user("partner"), case).roles)
     assert roles == {"partner"}
-
-
-def test_exactly_one_case_is_under_embargo(seeded: None) -> None:
-    assert Embargo.objects.filter(state=EmbargoState.ACTIVE).count() == 1
-    assert sum(case.is_under_embargo for case in Case.objects.all()) == 1
 
 
 def test_three_reports_wait_for_triage_and_two_describe_the_same_flaw(seeded: None) -> None:

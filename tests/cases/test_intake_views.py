@@ -47,15 +47,19 @@ def test_bad_identifiers_are_field_errors_and_nothing_is_stored(
     assert not Report.objects.exists()
 
 
-def test_the_reporter_is_told_it_is_already_under_coordination_without_the_case(
+def test_the_answer_says_received_and_what_happens_next_not_whether_it_is_a_duplicate(
     client_for: Any, case: Case, outsider: Any
 ) -> None:
+    """A duplicate of an open case: still only "received" (tests/cases/test_intake_oracle.py)."""
     client = client_for(outsider)
     response = client.post(
         "/reports/new/", {**FORM, "title": case.title, "cwe": "787"}, follow=True
     )
     text = response.content.decode()
-    assert "already under coordination" in text
+    report = Report.objects.get(reporter=outsider)
+    assert f"Thank you: report #{report.pk} was received." in text
+    assert "What happens next" in text
+    assert "This finding is already under coordination" not in text
     assert case.reference not in text
 
 

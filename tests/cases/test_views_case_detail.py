@@ -5,7 +5,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from cases import services
-from cases.models import Attachment, CaseAccessRecord, Comment, CommentVisibility, ParticipantRole
+from cases.models import (
+    Attachment,
+    CaseAccessRecord,
+    Comment,
+    CommentVisibility,
+    Organisation,
+    ParticipantRole,
+)
 from tests.cases.helpers import count_queries, embargo
 from tests.factories import make_organisation, make_report, make_user
 
@@ -299,7 +306,7 @@ def test_acknowledge_is_post_only(client_for, maintainer, case):
 def _grow(case, coordinator, start, n):
     """n more participants, comments, vulnerabilities and attachments on the case."""
     for i in range(start, start + n):
-        org = make_organisation(name=f"Downstream {case.pk}-{i}")
+        org = make_organisation(Organisation.Kind.DOWNSTREAM, name=f"Downstream {case.pk}-{i}")
         make_user(f"member-{case.pk}-{i}", organisation=org)
         services.add_participant(
             case, coordinator, organisation=org, role=ParticipantRole.DOWNSTREAM, notify=False

@@ -53,6 +53,18 @@ def test_reject_with_a_reason_moves_the_case_and_keeps_the_reason(client_for, co
 
 
 @pytest.mark.django_db
+def test_coordinator_reopens_a_rejected_case_and_the_timeline_records_it(
+    client_for, coordinator, case
+):
+    case.transition("reject", coordinator, reason="Out of scope")
+    client_for(coordinator).post(url(case, "cases:case_transition", "reopen"))
+    case.refresh_from_db()
+    assert case.state == CaseState.ACCEPTED
+    entry = case.timeline.get(action="case.state.reopen")
+    assert (entry.data["from"], entry.data["to"]) == (CaseState.REJECTED, CaseState.ACCEPTED)
+
+
+@pytest.mark.django_db
 def test_a_transition_not_allowed_from_this_state_shows_an_error(client_for, coordinator, case):
     response = client_for(coordinator).post(
         url(case, "cases:case_transition", "release"), follow=True

@@ -134,6 +134,6 @@ def scenario_csaf_year(s: Any) -> int:
 
 
 def scenario_csaf_filename(s: Any) -> str:
-    from disclosure.formats import csaf_filename
+    from disclosure.advisories.formats import csaf_filename
 
     return csaf_filename(s.extra["advisory"].identifier)

@@ -14,7 +14,7 @@ from csaf.csaf.v20 import validate as validate_csaf
 from cvelib.cve_api import CveRecord
 from django.conf import settings
 
-from disclosure.formats import csaf, cve, osv
+from disclosure.advisories.formats import csaf, cve, osv
 from disclosure.models import Advisory
 from tests.disclosure.advisory_factories import approved_advisory, enrich_case, published_advisory
 

@@ -16,7 +16,7 @@ from csaf import audit_tree
 from django.urls import reverse
 from django.utils import timezone
 
-from disclosure.formats import csaf_filename
+from disclosure.advisories.formats import csaf_filename
 from disclosure.models import Advisory
 from tests.disclosure.advisory_factories import (
     approved_advisory,
@@ -140,7 +140,7 @@ def test_unpublished_edits_of_a_published_advisory_stay_private(client, public, 
 
 
 def test_the_list_is_paginated(client, coordinator, second_coordinator, project):
-    from disclosure import public_views
+    from disclosure.advisories import public_views
 
     for _ in range(public_views.PAGE_SIZE + 1):
         published_advisory(make_case(coordinator, project=project), coordinator, second_coordinator)

@@ -13,8 +13,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
+from disclosure.advisories.publication import publish_due_advisories
 from disclosure.models import Advisory, AdvisoryRevision, AdvisoryState, EmbargoState
-from disclosure.publication import publish_due_advisories
 from tests.disclosure.advisory_factories import approved_advisory, set_embargo
 from tests.factories import make_case
 

@@ -17,10 +17,13 @@ def last_entry(case):
 
 
 def test_coordinator_creates_a_draft_with_a_provisional_identifier(case, coordinator):
+    case.update_details(
+        coordinator, expected_version=case.version, title="Heap overflow", summary=""
+    )
     advisory = Advisory.create_for_case(case, coordinator)
 
     assert advisory.state == AdvisoryState.DRAFT
-    assert advisory.title == case.title
+    assert advisory.title == "Heap overflow"
     assert advisory.identifier == f"DRAFT-{case.reference}"
     assert not advisory.has_public_identifier
     entry = last_entry(case)
@@ -105,7 +108,17 @@ def test_bad_content_is_a_field_error_and_nothing_is_saved(case, coordinator):
 
     assert set(excinfo.value.message_dict) == {"title", "references"}
     advisory.refresh_from_db()
-    assert advisory.title == case.title
+    assert advisory.title == "Vulnerability in libexample"
+
+
+def test_a_draft_does_not_copy_a_case_title_still_in_a_reporters_wording(case, coordinator):
+    """Partners and downstream read the draft; the case title is the report's title."""
+    assert case.title_from_report_id is not None
+
+    advisory = Advisory.create_for_case(case, coordinator)
+
+    assert case.title not in (advisory.title, advisory.summary)
+    assert advisory.title == advisory.summary == "Vulnerability in libexample"
 
 
 def test_submitting_puts_the_draft_in_review(case, coordinator):
@@ -267,7 +280,7 @@ def test_a_later_update_is_a_new_revision_and_the_history_is_kept(
 def test_editing_a_published_advisory_changes_nothing_public_until_the_next_revision(
     case, coordinator, second_coordinator
 ):
-    from disclosure.content import publication_for
+    from disclosure.advisories.content import publication_for
     from tests.disclosure.advisory_factories import published_advisory
 
     advisory = published_advisory(case, coordinator, second_coordinator)
@@ -289,17 +302,22 @@ def test_a_revision_needs_a_summary(case, coordinator, second_coordinator):
     assert "revision_summary" in excinfo.value.message_dict
 
 
-def test_submit_schedule_and_publish_tell_the_notification_layer_ids_only(
-    case, coordinator, second_coordinator, monkeypatch
+def test_submit_schedule_and_publish_announce_themselves_with_ids_only(
+    case, coordinator, second_coordinator, request
 ):
     from datetime import timedelta
 
     from django.utils import timezone
 
-    from disclosure import notify
+    from cases import events
 
     calls = []
-    monkeypatch.setattr(notify, "event", lambda name, **ids: calls.append((name, ids)))
+
+    def listen(name, **ids):
+        calls.append((name, ids))
+
+    events.subscribe(listen)
+    request.addfinalizer(lambda: events.unsubscribe(listen))
     set_embargo(case, timezone.now() - timedelta(minutes=1))
 
     advisory = approved_advisory(case, coordinator, second_coordinator)

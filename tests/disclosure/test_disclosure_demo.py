@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 
+from cases import access
 from cases.models import Case
 from disclosure import metrics
 from disclosure.models import (
+    Embargo,
     EmbargoClock,
     EmbargoProposal,
     EmbargoState,
@@ -43,9 +46,24 @@ def test_the_embargoed_case_runs_two_clocks_and_the_distros_one_governs(seeded: 
     assert embargo.state == EmbargoState.ACTIVE
     assert embargo.governing_clock().policy.code == "distros"
     assert embargo.public_at == embargo.governing_clock().deadline
-    proposal = EmbargoProposal.objects.get(embargo=embargo)
-    assert proposal.state == ProposalState.PROPOSED
+    # The date first agreed (a proposal accepted) gave way to the distros clock ...
+    agreed = embargo.proposals.get(state=ProposalState.ACCEPTED)
+    assert embargo.agreed_at is None
+    assert case.timeline.filter(action="case.embargo.agreement_superseded").exists()
+    # ... and the maintainers propose to keep it, beyond the distros maximum.
+    proposal = embargo.proposals.get(state=ProposalState.PROPOSED)
+    assert proposal.public_at == agreed.public_at
     assert embargo.exceeds_limit(proposal.public_at)
+
+
+def test_the_partner_is_pre_notified_on_the_one_case_under_embargo(seeded: None) -> None:
+    case = Case.objects.get(title="Heap buffer overflow in libexample chunked decoder")
+    partner = get_user_model().objects.get(username="partner")
+    assert access.access_for(partner, case).roles == {"partner"}
+    assert case.embargo.state == EmbargoState.ACTIVE
+    assert case.embargo.public_at > case.created_at
+    assert Embargo.objects.filter(state=EmbargoState.ACTIVE).count() == 1
+    assert sum(c.is_under_embargo for c in Case.objects.all()) == 1
 
 
 def test_the_release_is_planned_with_two_organisations_to_pre_notify(seeded: None) -> None:

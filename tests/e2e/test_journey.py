@@ -245,7 +245,7 @@ def test_two_partners_report_one_flaw_and_it_ends_as_a_public_advisory(
 
     # The public date passes: the queue lifts the embargo and publishes.
     with time_machine.travel(public_at + dt.timedelta(minutes=5), tick=True):
-        from disclosure.publication import publish_due_advisories
+        from disclosure.advisories.publication import publish_due_advisories
         from disclosure.services import lift_due_embargoes
 
         assert lift_due_embargoes() == 1
@@ -269,3 +269,99 @@ def test_two_partners_report_one_flaw_and_it_ends_as_a_public_advisory(
         csaf = anonymous.request.get(f"/advisories/{advisory.identifier}/csaf.json")
         assert csaf.status == 200
         assert csaf.json()["document"]["category"] == "csaf_security_advisory"
+
+
+def test_a_partner_uploads_a_sarif_log_and_the_coordinator_triages_its_findings(
+    tmp_path: Any,
+    settings: Any,
+    new_page: Any,
+    shot: Any,
+    coordinator: Any,
+    partner: Any,
+    partner_org: Organisation,
+) -> None:
+    """Issue 12 in the browser: a scanner's log through the intake page, its per-finding
+    results and progress, a resubmission that stores nothing twice, then triage."""
+    from cases import tasks
+    from cases.models import ReportBatch
+    from tests import sarif_logs
+
+    # Two findings and one result that is no finding (a rule that passed).
+    log = sarif_logs.log(
+        [
+            sarif_logs.result(0),
+            sarif_logs.result(1),
+            sarif_logs.result(2, kind="pass", level="none"),
+        ]
+    )
+    path = tmp_path / "codeql.sarif"
+    path.write_text(json.dumps(log))
+    titles = [f"py/sql-injection: {r['message']['text']}" for r in log["runs"][0]["results"][:2]]
+    # A batch larger than this goes to the task cluster, which the test runs by hand.
+    settings.REPORT_BATCH_INLINE_MAX = 2
+
+    # -- 1. The partner follows the intake page to the SARIF upload.
+    part = new_page()
+    sign_in(part, partner)
+    part.get_by_role("link", name="Report a vulnerability").click()
+    part.wait_for_load_state()
+    part.get_by_role("link", name="Upload a SARIF log").click()
+    part.wait_for_load_state()
+    assert part.get_by_role("heading", name="Upload a SARIF log").is_visible()
+    assert_accessible(part)
+    part.get_by_label("SARIF log").set_input_files(str(path))
+    part.get_by_label("Organisation").select_option(label=partner_org.name)
+    part.get_by_role("button", name="Upload and submit").click()
+    part.wait_for_load_state()
+
+    # -- 2. Queued: the page shows its progress and reloads itself until the batch is done.
+    batch = ReportBatch.objects.get()
+    assert part.url.endswith(batch.get_absolute_url())
+    progress = part.locator("#batch-progress")
+    assert progress.get_attribute("max") == "3" and progress.get_attribute("value") == "0"
+    assert part.get_by_text("0 of 3 findings processed").is_visible()
+    assert_accessible(part)
+    shot(part, "sarif batch queued")
+    tasks.process_report_batch(batch.pk)  # as the task cluster would
+    part.wait_for_selector("#batch-progress[value='3']", timeout=15_000)
+    assert part.get_by_role("heading", name="Done").is_visible()
+    assert part.get_by_text("3 of 3 findings processed").is_visible()
+    for count in ("2 created", "0 already submitted", "1 rejected"):
+        assert part.get_by_text(count).is_visible()
+    rows = part.get_by_role("row")
+    for title in titles:
+        assert rows.filter(has_text=title).get_by_text("Created").is_visible()
+    assert part.get_by_text("A result of kind 'pass' is not a finding.").is_visible()
+    assert part.get_by_text("Likely duplicates").count() == 0  # the SIRT's only
+    assert_accessible(part)
+    shot(part, "sarif batch results")
+
+    # -- 3. The same log again, processed at once: nothing is stored twice.
+    settings.REPORT_BATCH_INLINE_MAX = 50
+    part.goto("/reports/sarif/")
+    part.get_by_label("SARIF log").set_input_files(str(path))
+    part.get_by_role("button", name="Upload and submit").click()
+    part.wait_for_load_state()
+    assert part.get_by_role("heading", name="Done").is_visible()
+    for count in ("0 created", "2 already submitted", "1 rejected"):
+        assert part.get_by_text(count).is_visible()
+    assert part.get_by_text("Already submitted", exact=True).count() == 2
+    assert Report.objects.filter(reporter=partner).count() == 2
+    assert_accessible(part)
+    shot(part, "sarif log sent again")
+
+    # -- 4. The coordinator finds both findings in triage, from the partner's organisation.
+    coord = new_page()
+    sign_in(coord, coordinator)
+    coord.get_by_role("navigation", name="Main").get_by_role("link", name="Triage").click()
+    coord.wait_for_load_state()
+    for title in titles:
+        row = coord.get_by_role("row").filter(has_text=title)
+        assert row.get_by_text(partner_org.name).is_visible()
+    assert_accessible(coord)
+    shot(coord, "triage with the sarif findings")
+    coord.get_by_role("row").filter(has_text=titles[0]).get_by_role("link").first.click()
+    coord.wait_for_load_state()
+    assert coord.get_by_text("Tool: CodeQL 2.15.0").is_visible()
+    assert coord.get_by_text("src/libexample/module0.py:40").first.is_visible()
+    assert_accessible(coord)

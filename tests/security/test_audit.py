@@ -15,6 +15,7 @@ from django.urls import reverse
 from cases import services, tokens
 from cases.audit import AuditEvent, record, verify_chain
 from cases.models import ParticipantRole
+from tests.factories import make_user
 from tests.security.helpers import audit_actions
 
 pytestmark = pytest.mark.django_db
@@ -54,19 +55,19 @@ def test_sign_in_records_the_client_address(maintainer: Any, client: Any) -> Non
 
 
 def test_audit_rows_cannot_be_changed_or_deleted_on_postgresql(coordinator: Any) -> None:
-    event = record("test.event", actor=coordinator, note="x")
+    event = record("auth.login", actor=coordinator, note="x")
     for attempt in (
-        lambda: AuditEvent.objects.filter(pk=event.pk).update(action="test.other"),
+        lambda: AuditEvent.objects.filter(pk=event.pk).update(action="auth.logout"),
         lambda: AuditEvent.objects.filter(pk=event.pk).delete(),
     ):
         with pytest.raises((InternalError, ProgrammingError, IntegrityError)), transaction.atomic():
             attempt()
-    assert AuditEvent.objects.get(pk=event.pk).action == "test.event"
+    assert AuditEvent.objects.get(pk=event.pk).action == "auth.login"
 
 
 def test_each_row_chains_to_the_previous_one(coordinator: Any) -> None:
-    first = record("test.first", actor=coordinator)
-    second = record("test.second", actor=coordinator, detail={"n": 1})
+    first = record("auth.login", actor=coordinator)
+    second = record("auth.logout", actor=coordinator, detail={"n": 1})
     assert second.prev_hash == first.hash
     assert verify_chain() == (AuditEvent.objects.count(), None)
     out = StringIO()
@@ -75,9 +76,9 @@ def test_each_row_chains_to_the_previous_one(coordinator: Any) -> None:
 
 
 def test_the_chain_check_fails_and_names_the_row_after_a_tamper(coordinator: Any) -> None:
-    record("test.first", actor=coordinator)
-    victim = record("test.second", actor=coordinator, amount=1)
-    record("test.third", actor=coordinator)
+    record("auth.login", actor=coordinator)
+    victim = record("auth.logout", actor=coordinator, amount=1)
+    record("audit.exported", actor=coordinator)
     # An attacker with database superuser rights bypasses the trigger.
     with pgtrigger.ignore("cases.AuditEvent:audit_append_only"):
         AuditEvent.objects.filter(pk=victim.pk).update(data={"amount": 1000})
@@ -86,9 +87,9 @@ def test_the_chain_check_fails_and_names_the_row_after_a_tamper(coordinator: Any
 
 
 def test_the_chain_check_notices_a_deleted_row(coordinator: Any) -> None:
-    record("test.first", actor=coordinator)
-    victim = record("test.second", actor=coordinator)
-    after = record("test.third", actor=coordinator)
+    record("auth.login", actor=coordinator)
+    victim = record("auth.logout", actor=coordinator)
+    after = record("audit.exported", actor=coordinator)
     with pgtrigger.ignore("cases.AuditEvent:audit_append_only"):
         AuditEvent.objects.filter(pk=victim.pk).delete()
     checked, broken = verify_chain()
@@ -120,7 +121,8 @@ def test_the_csv_export_is_itself_audited(
     client_for: Any, coordinator: Any, maintainer: Any
 ) -> None:
     record("auth.login", actor=maintainer)
-    record("=cmd|' /C calc'!A0", actor=maintainer)
+    # A spreadsheet formula where the trail takes free text: an object's label.
+    record("auth.2fa.reset", actor=maintainer, obj=make_user("=cmd|' /C calc'!A0"))
     response = client_for(coordinator).post(reverse("audit_export"), {"actor": "maint"})
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment;")

@@ -72,6 +72,7 @@ def production_env(**extra: str) -> dict[str, str]:
     env.update(
         DEBUG="0",
         SECRET_KEY=secrets.token_urlsafe(50),
+        AUDIT_CHAIN_KEY=secrets.token_urlsafe(32),
         ALLOWED_HOSTS="akrites.example.org",
         DJANGO_SETTINGS_MODULE="akrites.settings",
         **extra,

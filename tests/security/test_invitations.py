@@ -15,6 +15,7 @@ from django.test import Client
 from django.urls import reverse
 
 from cases.accounts.models import Invitation
+from tests.access_drift import assert_no_access_drift
 from tests.otp import otp_login
 from tests.security.helpers import audit_actions
 
@@ -73,6 +74,7 @@ def test_a_coordinator_invites_a_maintainer_who_joins_through_the_link(
         "account.invitation.sent",
         "account.invitation.accepted",
     ]
+    assert_no_access_drift()
 
 
 def test_an_invitation_link_works_only_once(

@@ -3,9 +3,12 @@
 This is what `make run` ends with. Both run as child processes of this command.
 The cluster gets its own process group: a signal to all its processes at once
 (a terminal Ctrl-C, ``kill -- -PGID``) makes django-q2 hang while it stops, so only
-this command tells it to stop, by signalling its main process. Every child stops
-when told, or is killed after a grace period, and dies with this command if it is
-killed outright (Linux parent-death signal): none is ever left behind.
+this command tells it to stop, with one SIGTERM to its main process (a second signal
+re-enters django-q2's stop and can deadlock it). Each child gets
+``STOP_GRACE_SECONDS``; whatever is left of its process group then (the cluster's
+main process, or workers still busy with a task) is killed with SIGKILL, and the
+command says so. A child also dies with this command if it is killed outright
+(Linux parent-death signal): none is ever left behind.
 """
 
 from __future__ import annotations
@@ -26,7 +29,15 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-STOP_GRACE_SECONDS = 10
+from cases.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from cases.demo_security import banner_lines
+
+STOP_GRACE_SECONDS = int(os.environ.get("STOP_GRACE_SECONDS") or 10)
+# runserver answers each request in a new thread, and each thread opens its own
+# database connection; with persistent connections (DB_CONN_MAX_AGE) those outlive
+# their threads, so a demo on PostgreSQL piled up 20-30 idle connections. Closing
+# each at the end of its request costs a millisecond on the local server.
+WEB_SERVER_ENV = {"DB_CONN_MAX_AGE": "0"}
 READY_TIMEOUT_SECONDS = 60
 
 
@@ -60,9 +71,13 @@ class Command(BaseCommand):
             server_cmd = [sys.executable, manage, "runserver", bind]
             if options["reload"]:
                 # The autoreloader serves from a grandchild: signal its whole group.
-                self._start("web server", server_cmd, own_group=True, signal_group=True)
+                self._start(
+                    "web server", server_cmd, own_group=True, signal_group=True, env=WEB_SERVER_ENV
+                )
             else:
-                self._start("web server", [*server_cmd, "--noreload"], own_group=False)
+                self._start(
+                    "web server", [*server_cmd, "--noreload"], own_group=False, env=WEB_SERVER_ENV
+                )
             if self._wait_until_ready(host, port):
                 self._print_banner(host, port)
             while not self._stopping:
@@ -84,12 +99,22 @@ class Command(BaseCommand):
     # -- children
 
     def _start(
-        self, name: str, cmd: list[str], *, own_group: bool, signal_group: bool = False
+        self,
+        name: str,
+        cmd: list[str],
+        *,
+        own_group: bool,
+        signal_group: bool = False,
+        env: dict[str, str] | None = None,
     ) -> None:
         proc = subprocess.Popen(  # noqa: S603 - our own manage.py
-            cmd, process_group=0 if own_group else None, preexec_fn=_die_with_parent
+            cmd,
+            process_group=0 if own_group else None,
+            preexec_fn=_die_with_parent,
+            env={**os.environ, **env} if env else None,
         )
         proc._akrites_signal_group = signal_group  # type: ignore[attr-defined]
+        proc._akrites_own_group = own_group  # type: ignore[attr-defined]
         self._children[name] = proc
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
@@ -105,20 +130,27 @@ class Command(BaseCommand):
             pass
 
     def _stop_all(self) -> None:
-        # Ask politely first (the web server may have had the Ctrl-C already), then insist.
-        for sig, wait in ((signal.SIGINT, 3), (signal.SIGTERM, STOP_GRACE_SECONDS)):
-            alive = [p for p in self._children.values() if p.poll() is None]
-            if not alive:
-                return
-            for proc in alive:
-                self._signal(proc, sig)
-            deadline = time.monotonic() + wait
-            while time.monotonic() < deadline and any(p.poll() is None for p in alive):
-                time.sleep(0.1)
-        for proc in self._children.values():
+        started = time.monotonic()
+        for name, proc in self._children.items():
             if proc.poll() is None:
-                self._signal(proc, signal.SIGKILL)
-                proc.wait()
+                # The web server stops on Ctrl-C (it may have had it already); the
+                # cluster on one SIGTERM.
+                sig = signal.SIGTERM if name == "task cluster" else signal.SIGINT
+                self.stdout.write(f"Stopping the {name} ({sig.name} to process {proc.pid}).")
+                self._signal(proc, sig)
+        deadline = started + STOP_GRACE_SECONDS
+        while time.monotonic() < deadline and any(map(_left, self._children.values())):
+            time.sleep(0.1)
+        for name, proc in self._children.items():
+            if _left(proc):
+                target = f"process group {proc.pid}" if _own_group(proc) else f"process {proc.pid}"
+                self.stderr.write(
+                    f"The {name} did not stop within {STOP_GRACE_SECONDS} s: "
+                    f"sent SIGKILL to {target}."
+                )
+                _kill(proc)
+            else:
+                self.stdout.write(f"The {name} stopped.")
 
     # -- readiness
 
@@ -138,8 +170,6 @@ class Command(BaseCommand):
         return False
 
     def _print_banner(self, host: str, port: str) -> None:
-        from cases.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
-
         lines = [
             "",
             f"Akrites is running at http://{_bracket(_local(host))}:{port}/",
@@ -147,12 +177,36 @@ class Command(BaseCommand):
         ]
         width = max(len(name) for name, _ in DEMO_ACCOUNTS)
         lines += [f"  {name.ljust(width)}  {what}" for name, what in DEMO_ACCOUNTS]
-        from cases.demo_security import banner_lines
-
         lines += banner_lines()
         lines += ["Press Ctrl-C to stop the web server and the task cluster.", ""]
         self.stdout.write("\n".join(lines))
         self.stdout.flush()
+
+
+def _own_group(proc: subprocess.Popen) -> bool:
+    return getattr(proc, "_akrites_own_group", False)
+
+
+def _left(proc: subprocess.Popen) -> bool:
+    """The child, or anything of its own process group, is still running."""
+    if proc.poll() is None:
+        return True
+    if not _own_group(proc):
+        return False
+    try:
+        os.killpg(proc.pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        if _own_group(proc):
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            proc.kill()
+    proc.wait()
 
 
 def _local(host: str) -> str:

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from disclosure.publication import publish_due_advisories
+from disclosure.advisories.publication import publish_due_advisories
 
 
 class Command(BaseCommand):

@@ -36,6 +36,7 @@ class Receiver:
     requests: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     expect: int = 0  # set ``done`` once this many requests arrived
+    delay: float = 0.0  # seconds before answering: a slow partner
     done: threading.Event = field(default_factory=threading.Event)
 
     def ids(self) -> list[str]:
@@ -50,6 +51,8 @@ def receiver() -> Iterator[Receiver]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802
             body = self.rfile.read(int(self.headers.get("content-length") or 0))
+            if state.delay:
+                threading.Event().wait(state.delay)  # a real peer's slowness, not a test's
             with state.lock:
                 state.requests.append(
                     {

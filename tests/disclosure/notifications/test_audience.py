@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from cases import access, services
 from cases.models import Case
 from disclosure.notifications.audience import audiences
+from tests.access_drift import assert_no_access_drift
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -47,6 +48,7 @@ def test_a_removed_participant_leaves_the_audience(
 
     assert partner.pk not in aud.viewers
     assert not access.access_for(partner, partner_case).can_view
+    assert_no_access_drift()
 
 
 def test_draft_readers_follow_the_role_table(

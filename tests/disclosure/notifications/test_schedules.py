@@ -35,6 +35,11 @@ def test_setup_schedules_creates_each_schedule_once_however_often_it_runs() -> N
     assert first["notifications.digest"][1] == Schedule.DAILY
     assert first["disclosure.publish_due_advisories"][0].endswith("publish_due_advisories")
     assert first["disclosure.lift_due_embargoes"][0].endswith("lift_due_embargoes")
+    assert first["cases.resume_stalled_report_batches"][:3] == (
+        "cases.tasks.resume_stalled_report_batches",
+        Schedule.MINUTES,
+        5,
+    )
 
 
 def test_the_sweep_interval_is_a_setting(settings: Any) -> None:
@@ -58,5 +63,9 @@ def test_scheduled_tasks_return_counts_not_case_data(case: Any) -> None:
     assert isinstance(tasks.sweep(), int)
     assert isinstance(tasks.send_pending(), int)
     assert isinstance(tasks.send_digests(), int)
-    assert isinstance(tasks.lift_due_embargoes(), int | None)
-    assert isinstance(tasks.publish_due_advisories(), int | None)
+    assert isinstance(tasks.lift_due_embargoes(), int)
+    assert isinstance(tasks.publish_due_advisories(), int)
+
+    from cases.tasks import resume_stalled_report_batches
+
+    assert isinstance(resume_stalled_report_batches(), int)

@@ -32,6 +32,14 @@ def subscription(partner_org: Organisation, receiver: Receiver) -> WebhookSubscr
     return WebhookSubscription.objects.create(organisation=partner_org, url=receiver.url)
 
 
+@pytest.fixture
+def partner_admin(partner_org: Organisation) -> Any:
+    """An admin of the partner organisation: the one who manages its webhooks."""
+    user = make_user("partner_admin")
+    partner_org.add_member(user, role=Membership.Role.ADMIN)
+    return user
+
+
 def test_signatures_verify_with_the_standard_webhooks_library(
     subscription: WebhookSubscription,
     receiver: Receiver,
@@ -202,10 +210,10 @@ def test_a_delivery_to_a_private_target_fails_when_they_are_not_allowed(
 # --------------------------------------------------------------------------- the web UI
 
 
-def test_a_partner_adds_a_webhook_and_sends_a_test_event(
-    client_for: Any, partner: Any, partner_org: Organisation, receiver: Receiver
+def test_a_partner_admin_adds_a_webhook_and_sends_a_test_event(
+    client_for: Any, partner_admin: Any, partner_org: Organisation, receiver: Receiver
 ) -> None:
-    client = client_for(partner)
+    client = client_for(partner_admin)
     assert client.get("/notifications/webhooks/new/").status_code == 200
 
     response = client.post(
@@ -228,9 +236,9 @@ def test_a_partner_adds_a_webhook_and_sends_a_test_event(
 
 
 def test_an_invalid_webhook_url_is_a_field_error(
-    client_for: Any, partner: Any, partner_org: Organisation
+    client_for: Any, partner_admin: Any, partner_org: Organisation
 ) -> None:
-    response = client_for(partner).post(
+    response = client_for(partner_admin).post(
         "/notifications/webhooks/new/",
         {"organisation": partner_org.pk, "url": "ftp://example.org/x"},
     )
@@ -258,13 +266,13 @@ def test_someone_in_no_organisation_cannot_add_a_webhook(client_for: Any) -> Non
 
 
 def test_a_disabled_webhook_can_be_enabled_again(
-    client_for: Any, subscription: WebhookSubscription, partner: Any
+    client_for: Any, subscription: WebhookSubscription, partner_admin: Any
 ) -> None:
     WebhookSubscription.objects.filter(pk=subscription.pk).update(
         is_active=False, consecutive_failures=10, disabled_reason="Disabled after 10"
     )
 
-    client_for(partner).post(f"/notifications/webhooks/{subscription.pk}/enable/")
+    client_for(partner_admin).post(f"/notifications/webhooks/{subscription.pk}/enable/")
 
     subscription.refresh_from_db()
     assert subscription.is_active
@@ -297,9 +305,9 @@ def test_a_published_advisory_names_its_public_identifier_in_the_webhook(
 
 
 def test_editing_a_webhook_from_a_stale_version_is_refused(
-    client_for: Any, subscription: WebhookSubscription, partner: Any
+    client_for: Any, subscription: WebhookSubscription, partner_admin: Any
 ) -> None:
-    client = client_for(partner)
+    client = client_for(partner_admin)
     url = f"/notifications/webhooks/{subscription.pk}/"
     stale = subscription.version
     assert (

@@ -1,28 +1,19 @@
 """Create or update the periodic django-q2 schedules (idempotent, by name).
 
 ``make run`` and every deployment call it; nothing is scheduled at import time.
-Publication and embargo lifting are registered once the disclosure app provides them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 from django_q.models import Schedule
 
 from disclosure.notifications import conf
-
-
-def _exists(dotted: str) -> bool:
-    module, _, name = dotted.rpartition(".")
-    try:
-        return callable(getattr(importlib.import_module(module), name, None))
-    except ImportError:
-        return False
 
 
 def _next_daily(hour: int) -> dt.datetime:
@@ -54,28 +45,33 @@ def schedules() -> list[dict[str, Any]]:
         },
     ]
     # The disclosure app's periodic work, wrapped so task results stay counts.
-    optional = [
-        (
-            "disclosure.publication.publish_due_advisories",
-            "disclosure.publish_due_advisories",
-            "disclosure.notifications.tasks.publish_due_advisories",
-        ),
-        (
-            "disclosure.services.lift_due_embargoes",
-            "disclosure.lift_due_embargoes",
-            "disclosure.notifications.tasks.lift_due_embargoes",
-        ),
-    ]
-    for target, name, func in optional:
-        if _exists(target):
-            wanted.append(
-                {
-                    "name": name,
-                    "func": func,
-                    "schedule_type": Schedule.MINUTES,
-                    "minutes": every,
-                }
-            )
+    for task in ("publish_due_advisories", "lift_due_embargoes"):
+        wanted.append(
+            {
+                "name": f"disclosure.{task}",
+                "func": f"disclosure.notifications.tasks.{task}",
+                "schedule_type": Schedule.MINUTES,
+                "minutes": every,
+            }
+        )
+    # Report batches whose task was lost (a killed cluster), queued again.
+    wanted.append(
+        {
+            "name": "cases.resume_stalled_report_batches",
+            "func": "cases.tasks.resume_stalled_report_batches",
+            "schedule_type": Schedule.MINUTES,
+            "minutes": every,
+        }
+    )
+    # The audit chain's signed head, written outside the database (cases/audit.py).
+    wanted.append(
+        {
+            "name": "cases.audit_checkpoint",
+            "func": "cases.tasks.audit_checkpoint",
+            "schedule_type": Schedule.MINUTES,
+            "minutes": settings.AUDIT_ANCHOR_MINUTES,
+        }
+    )
     return wanted
 
 

@@ -16,6 +16,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from disclosure.notifications.models import WebhookSubscription
+
 
 def verify(secret: str, headers: Any, body: bytes) -> bool:
     msg_id = headers.get("webhook-id", "")
@@ -43,8 +45,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         secrets = list(options["secret"])
         if not secrets:
-            from disclosure.notifications.models import WebhookSubscription
-
             secrets = list(
                 WebhookSubscription.objects.filter(url__contains=f":{options['port']}").values_list(
                     "secret", flat=True

@@ -1,0 +1,8 @@
+# Reserved for a change in progress; filled with its operations when the models change.
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("notifications", "0004_sweep_release_index")]
+
+    operations = []

@@ -1,0 +1,281 @@
+"""The release plan: project releases and their dates, pre-notifications of
+deployers. Timeline codes ``case.release.*``."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from cases import access, events
+from cases.models import (
+    Case,
+    Organisation,
+    StaleEdit,
+    TransitionError,
+)
+from cases.types import User
+from disclosure.models import (
+    PreNotification,
+    ProjectRelease,
+    ReleasePlan,
+    ReleaseStatus,
+)
+from disclosure.models.release import PRE_NOTIFICATION_WORKING_DAYS, working_days_before
+from disclosure.services.common import DEPLOYER_ROLES, _iso, _require
+
+# --------------------------------------------------------------------------- release
+
+
+def get_or_create_plan(case: Case) -> ReleasePlan:
+    plan, _ = ReleasePlan.objects.get_or_create(case=case)
+    return plan
+
+
+def _sync_project_releases(plan: ReleasePlan) -> None:
+    existing = set(plan.project_releases.values_list("project_id", flat=True))
+    ProjectRelease.objects.bulk_create(
+        [
+            ProjectRelease(plan=plan, project=project)
+            for project in plan.case.projects.all()
+            if project.pk not in existing
+        ]
+    )
+
+
+def save_release_plan(
+    case: Case, actor: User, *, target_at: dt.datetime | None, expected_version: int | None
+) -> ReleasePlan:
+    """Set the target release time (coordinators). Defaulted pre-notification dates follow."""
+    _require(actor, case, "manage_case")
+    with transaction.atomic():
+        plan = get_or_create_plan(case)
+        plan = ReleasePlan.objects.select_for_update().get(pk=plan.pk)
+        if expected_version is not None and plan.version != expected_version:
+            raise StaleEdit(StaleEdit.message)
+        if plan.released_at is not None:
+            raise TransitionError("The release has already happened.")
+        old = plan.target_at
+        plan.target_at = target_at
+        plan.version += 1
+        plan.updated_at = timezone.now()
+        plan.save(update_fields=["target_at", "version", "updated_at"])
+        _sync_project_releases(plan)
+        for pn in plan.pre_notifications.select_for_update().filter(
+            notify_at_is_default=True, sent_at__isnull=True
+        ):
+            pn.notify_at = _default_notify_at(target_at)
+            pn.save(update_fields=["notify_at"])
+        case.log(
+            actor,
+            "case.release.planned",
+            {"from": _iso(old), "target_at": _iso(target_at)},
+        )
+        events.emit("release.planned", case_id=case.pk, release_id=plan.pk)
+        case.touch()
+    return plan
+
+
+def _default_notify_at(target_at: dt.datetime | None) -> dt.datetime | None:
+    if target_at is None:
+        return None
+    return working_days_before(target_at, PRE_NOTIFICATION_WORKING_DAYS)
+
+
+def update_project_release(
+    project_release: ProjectRelease,
+    actor: User,
+    *,
+    fixed_version: str,
+    fix_url: str,
+    status: str,
+    expected_version: int | None,
+) -> ProjectRelease:
+    """A maintainer records their project's fix and release (coordinators: any project).
+
+    Status moves planned -> ready -> released (ready may go back to planned);
+    released is final and needs a fixed version.
+    """
+    plan = project_release.plan
+    case = plan.case
+    case_access = _require(actor, case, "update_release")
+    if (
+        not case_access.can("manage_case")
+        and project_release.project.organisation_id not in case_access.organisation_ids
+    ):
+        raise PermissionDenied("You can only update your own project's release.")
+    if status not in ReleaseStatus.values:
+        raise ValidationError({"status": "Choose planned, ready or released."})
+    fixed_version, fix_url = fixed_version.strip(), fix_url.strip()
+    if status == ReleaseStatus.RELEASED and not fixed_version:
+        raise ValidationError({"fixed_version": "Record the fixed version before releasing."})
+    with transaction.atomic():
+        plan = ReleasePlan.objects.select_for_update().get(pk=plan.pk)
+        pr = ProjectRelease.objects.select_for_update().get(pk=project_release.pk, plan=plan)
+        if expected_version is not None and pr.version != expected_version:
+            raise StaleEdit(StaleEdit.message)
+        if pr.status == ReleaseStatus.RELEASED and status != ReleaseStatus.RELEASED:
+            raise TransitionError("This project has already released its fix.")
+        now = timezone.now()
+        old_status = pr.status
+        pr.fixed_version, pr.fix_url, pr.status = fixed_version, fix_url, status
+        if status in (ReleaseStatus.READY, ReleaseStatus.RELEASED) and pr.ready_at is None:
+            pr.ready_at = now
+        if status == ReleaseStatus.PLANNED:
+            pr.ready_at = None
+        if status == ReleaseStatus.RELEASED and pr.released_at is None:
+            pr.released_at = now
+        pr.updated_at, pr.updated_by = now, actor
+        pr.version += 1
+        pr.save()
+        case.log(
+            actor,
+            "case.release.project_updated",
+            {
+                "project": pr.project.name,
+                "from": old_status,
+                "to": status,
+                "fixed_version": fixed_version,
+                "fix_url": fix_url,
+            },
+        )
+        _refresh_plan_milestones(plan, actor, now)
+        case.touch()
+    return pr
+
+
+def _refresh_plan_milestones(plan: ReleasePlan, actor: User, now: dt.datetime) -> None:
+    """Fixed when every project is ready; released when every project has released."""
+    releases = list(plan.project_releases.all())
+    ready = [r.ready_at for r in releases if r.ready_at is not None]
+    released = [r.released_at for r in releases if r.released_at is not None]
+    fixed_at = max(ready) if releases and len(ready) == len(releases) else None
+    released_at = max(released) if releases and len(released) == len(releases) else None
+    fields = []
+    if fixed_at != plan.fixed_at:
+        plan.fixed_at = fixed_at
+        fields.append("fixed_at")
+    if released_at != plan.released_at:
+        plan.released_at = released_at
+        fields.append("released_at")
+        if released_at is not None:
+            plan.case.log(actor, "case.release.released", {"released_at": _iso(released_at)})
+            events.emit("release.released", case_id=plan.case_id, release_id=plan.pk)
+    if fields:
+        plan.updated_at = now
+        plan.save(update_fields=[*fields, "updated_at"])
+
+
+def deployer_organisations(case: Case) -> QuerySet[Organisation]:
+    """Partner and downstream organisations taking part in the case."""
+    return Organisation.objects.filter(
+        participations__case=case,
+        participations__removed_at__isnull=True,
+        participations__role__in=DEPLOYER_ROLES,
+    ).distinct()
+
+
+def reporting_organisations(case: Case, case_access: access.CaseAccess) -> QuerySet[Organisation]:
+    """Organisations the user may report deployment for on this case."""
+    orgs = deployer_organisations(case)
+    if case_access.can("manage_case"):
+        return orgs
+    return orgs.filter(pk__in=list(case_access.organisation_ids))
+
+
+def add_pre_notification(
+    case: Case,
+    actor: User,
+    *,
+    organisation: Organisation,
+    notify_at: dt.datetime | None = None,
+) -> PreNotification:
+    """List a partner or downstream organisation for pre-notification (coordinators)."""
+    _require(actor, case, "manage_case")
+    if not deployer_organisations(case).filter(pk=organisation.pk).exists():
+        raise ValidationError(
+            {"organisation": "Only partner or downstream participants can be pre-notified."}
+        )
+    with transaction.atomic():
+        plan = get_or_create_plan(case)
+        plan = ReleasePlan.objects.select_for_update().get(pk=plan.pk)
+        if plan.pre_notifications.filter(organisation=organisation).exists():
+            raise ValidationError({"organisation": "This organisation is already listed."})
+        is_default = notify_at is None
+        pn = PreNotification.objects.create(
+            plan=plan,
+            organisation=organisation,
+            notify_at=_default_notify_at(plan.target_at) if is_default else notify_at,
+            notify_at_is_default=is_default,
+        )
+        case.log(
+            actor,
+            "case.release.prenotification_added",
+            {"organisation": organisation.name, "notify_at": _iso(pn.notify_at)},
+        )
+        case.touch()
+    return pn
+
+
+def mark_pre_notification_sent(pn: PreNotification, actor: User) -> PreNotification:
+    """A coordinator records that the organisation was pre-notified."""
+    _require(actor, pn.plan.case, "manage_case")
+    pn, changed = _record_pre_notification_sent(pn.pk, actor, notify=True)
+    if not changed:
+        raise TransitionError("This organisation was already pre-notified.")
+    return pn
+
+
+def record_pre_notification_sent(pre_notification_id: int) -> bool:
+    """The system (the notification sweep) records a sent pre-notification; idempotent.
+
+    Returns True only for the call that recorded it.
+    """
+    return _record_pre_notification_sent(pre_notification_id, None, notify=False)[1]
+
+
+def _record_pre_notification_sent(
+    pk: int, actor: User | None, *, notify: bool
+) -> tuple[PreNotification, bool]:
+    with transaction.atomic():
+        pn = PreNotification.objects.select_for_update().select_related("plan__case").get(pk=pk)
+        case = pn.plan.case
+        if pn.sent_at is not None:
+            return pn, False
+        pn.sent_at, pn.sent_by = timezone.now(), actor
+        pn.save(update_fields=["sent_at", "sent_by"])
+        case.log(
+            actor,
+            "case.release.prenotification_sent",
+            {"organisation": pn.organisation.name, "prenotification": pn.pk},
+        )
+        if notify:  # the sweep has told the organisation itself
+            events.emit("prenotification.sent", case_id=case.pk, organisation_id=pn.organisation_id)
+        case.touch()
+    return pn, True
+
+
+def acknowledge_pre_notification(pn: PreNotification, user: User) -> PreNotification:
+    """A member of the pre-notified organisation confirms they received it."""
+    case = pn.plan.case
+    case_access = _require(user, case, "view_case")
+    if pn.organisation_id not in case_access.organisation_ids:
+        raise PermissionDenied("Only the pre-notified organisation can acknowledge.")
+    with transaction.atomic():
+        pn = PreNotification.objects.select_for_update().get(pk=pn.pk)
+        if pn.sent_at is None:
+            raise TransitionError("This pre-notification has not been sent yet.")
+        if pn.acknowledged_at is not None:
+            raise TransitionError("This pre-notification is already acknowledged.")
+        pn.acknowledged_at, pn.acknowledged_by = timezone.now(), user
+        pn.save(update_fields=["acknowledged_at", "acknowledged_by"])
+        case.log(
+            user,
+            "case.release.prenotification_acknowledged",
+            {"organisation": pn.organisation.name, "prenotification": pn.pk},
+        )
+        case.touch()
+    return pn
