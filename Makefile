@@ -36,7 +36,8 @@ run: install
 
 # --action-coverage: the run fails if a registered timeline or audit action code was
 # never written by the application (tests/action_coverage.py). lint-imports: the layer
-# contracts in pyproject.toml ([tool.importlinter]).
+# contracts in pyproject.toml ([tool.importlinter]). mypy: the types, with the Django and
+# DRF plugins ([tool.mypy]; it reads akrites/settings_test.py, no environment needed).
 test: install $(SCHEMAS)
 	@DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) scripts/check_database.py
 	@test -f tests/e2e/node_modules/axe-core/axe.min.js || npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error
@@ -44,6 +45,7 @@ test: install $(SCHEMAS)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(PY) -m mypy
 	DEBUG=1 DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) manage.py makemigrations --check --dry-run
 
 # Production mode: gunicorn + the django-q2 cluster on PostgreSQL, DEBUG off, settings
@@ -67,7 +69,8 @@ eval-dedupe: install
 	DATABASE_URL=$(EVAL_DATABASE_URL) $(PY) manage.py eval_dedupe "$(DEDUPE_SET)"
 
 lint: install
-	$(PY) -m ruff check . && $(PY) -m ruff format --check . && $(VENV)/bin/lint-imports
+	$(PY) -m ruff check . && $(PY) -m ruff format --check . && $(VENV)/bin/lint-imports \
+		&& $(PY) -m mypy
 
 format: install
 	$(PY) -m ruff check --fix . && $(PY) -m ruff format .

@@ -47,6 +47,7 @@ def default_health_bind(web_bind: str) -> str:
 # /healthz on their own port, answered by a thread of the master process, which
 # serves no requests and so answers within milliseconds while every worker is busy.
 # HEALTH_BIND="" turns it off (the web port answers the same paths, when it can).
+health_bind_given = "HEALTH_BIND" in os.environ
 health_bind = os.environ.get("HEALTH_BIND", default_health_bind(bind)).strip()
 # A request that takes longer than this is a bug or an attack: the worker is killed
 # and replaced. Exports of large advisories stay well below it.
@@ -83,7 +84,16 @@ def when_ready(server) -> None:  # noqa: ANN001 - gunicorn hook signature
         django.setup()
     from akrites import health_listener
 
-    health_listener.start(health_bind)
+    try:
+        health_listener.start(health_bind)
+    except OSError as exc:
+        if health_bind_given:
+            raise  # asked for explicitly: a probe port that is not there must not go unseen
+        # The default port (web port + 1) is taken: serve anyway, and say so.
+        server.log.error(
+            "No health listener: %s is not free (%s); set HEALTH_BIND", health_bind, exc
+        )
+        return
     server.log.info("Health listener at http://%s/healthz/{live,ready}", health_bind)
 
 

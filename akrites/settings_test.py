@@ -41,7 +41,7 @@ DASHBOARD_CACHE_SECONDS = 0
 # processes a test starts to share one cache ask for it (tests/shared_cache.py).
 if not env_bool("TEST_SHARED_CACHE", False):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Crash tests only (tests/api/test_idempotency_crash.py): the server process exits right
+# Crash tests only (tests/api/test_idempotency_recovery.py): the server process exits right
 # after an Idempotency-Key write commits, before it answers. Off unless that test's
 # server is started with the variable set; production settings have no such switch.
 TEST_EXIT_AFTER_IDEMPOTENT_COMMIT = env_bool("AKRITES_TEST_EXIT_AFTER_IDEMPOTENT_COMMIT", False)

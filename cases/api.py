@@ -13,7 +13,6 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import api_view
 from rest_framework.exceptions import ValidationError
-from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -85,7 +84,7 @@ class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet:
         if building_schema(self):
             return Organisation.objects.none()
-        return Organisation.objects.filter(members=self.request.user).order_by("name")
+        return access.member_organisations(self.request.user).order_by("name")
 
 
 # --------------------------------------------------------------------------- reports
@@ -279,6 +278,8 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
 
 # The mixin is used with DRF's generic views: type-checked as one, an object at run time.
 if TYPE_CHECKING:
+    from rest_framework.generics import GenericAPIView
+
     _ViewBase = GenericAPIView
 else:
     _ViewBase = object

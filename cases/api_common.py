@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import django_filters
 from django.conf import settings
@@ -26,7 +26,7 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework import filters as drf_filters
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
@@ -36,6 +36,7 @@ from rest_framework.settings import api_settings
 
 from cases.models import IdempotencyRecord, StaleEdit, TransitionError
 from cases.ratelimit import SharedWindowThrottle
+from cases.types import User
 
 logger = logging.getLogger(__name__)
 
@@ -136,9 +137,9 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     from rest_framework.views import exception_handler as drf_exception_handler
 
     if isinstance(exc, IdempotentReplay):
-        response = Response(exc.data, status=exc.status_code)
-        response["Idempotent-Replayed"] = "true"
-        return response
+        replay = Response(exc.data, status=exc.status_code)
+        replay["Idempotent-Replayed"] = "true"
+        return replay
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, StaleEdit):
@@ -176,6 +177,18 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     return response
 
 
+class StrictCharField(serializers.CharField):
+    """Text, and only text: DRF's own CharField takes ``42`` as ``"42"``, so a client
+    sending the wrong type never hears of it."""
+
+    default_error_messages = {"invalid": "Not a valid string."}
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 # --------------------------------------------------------------------------- pagination
 
 
@@ -186,6 +199,24 @@ class StableCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
 
+    def get_page_size(self, request: Request) -> int | None:
+        # DRF falls back to the default for anything unreadable (``page_size=null``);
+        # a client that asked for a size it does not get should hear so. Above the
+        # maximum the page is capped, as documented.
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is not None and not (raw.isascii() and raw.isdigit() and int(raw) > 0):
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}
+            )
+        return super().get_page_size(request)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1}
+        return parameters
+
 
 # --------------------------------------------------------------------------- throttling
 
@@ -193,7 +224,9 @@ class StableCursorPagination(CursorPagination):
 class _DynamicRate(SharedWindowThrottle):
     def get_rate(self) -> str | None:
         # Read at request time, so settings overrides (and tests) take effect at once.
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        # (The stubs type the rates as numbers; DRF's are strings such as "120/min".)
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope) if self.scope else None
+        return None if rate is None else str(rate)
 
 
 class TokenRateThrottle(_DynamicRate):
@@ -237,7 +270,7 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 def _request_hash(request: Request) -> str:
     """Hash of what the client sent: fields in order, files by name, size and content."""
     digest = hashlib.sha256()
-    digest.update(request.method.encode())
+    digest.update((request.method or "").encode())
     digest.update(request.get_full_path().encode())
     data = request.data
     if hasattr(data, "lists"):
@@ -269,7 +302,7 @@ class _Claim:
     done: bool = False
 
 
-def _claim_key(user: Any, key: str, path: str, body_hash: str) -> _Claim:
+def _claim_key(user: User, key: str, path: str, body_hash: str) -> _Claim:
     """Hold the key for this request, or raise: replay, 422 (other body), 409 (held).
 
     A marker is held while a request runs with it (its row is locked, see
@@ -282,6 +315,7 @@ def _claim_key(user: Any, key: str, path: str, body_hash: str) -> _Claim:
     locked_until = now + timedelta(seconds=settings.API_IDEMPOTENCY_LEASE_SECONDS)
     ttl = timedelta(hours=settings.API_IDEMPOTENCY_TTL_HOURS)
     IdempotencyRecord.objects.filter(user=user, key=key, created_at__lt=now - ttl).delete()
+    record: IdempotencyRecord | None
     for _ in range(3):
         try:
             with transaction.atomic():
@@ -320,7 +354,18 @@ def _claim_key(user: Any, key: str, path: str, body_hash: str) -> _Claim:
     raise IdempotencyKeyInProgress(settings.API_IDEMPOTENCY_LEASE_SECONDS)
 
 
-class IdempotentPostMixin:
+# The mixin goes before a DRF view in the bases: type-checked as one, an object at run
+# time.
+if TYPE_CHECKING:
+    # Not at run time: rest_framework.views reads the settings that name this module.
+    from rest_framework.views import APIView
+
+    _ViewBase = APIView
+else:
+    _ViewBase = object
+
+
+class IdempotentPostMixin(_ViewBase):
     """POST with ``Idempotency-Key``: the same key and body replay the first response,
     the same key with another body is a 422. Keys are per user and kept 24 hours.
 
@@ -333,8 +378,11 @@ class IdempotentPostMixin:
     While a request holds the key, the same key answers 409 with ``Retry-After``.
     """
 
+    # The view's POST handler (the view defines it); ``initial`` wraps it.
+    post: Callable[..., Response]
+
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        super().initial(request, *args, **kwargs)
         self._idempotency: _Claim | None = None
         key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
         if request.method != "POST" or not key or not request.user.is_authenticated:
@@ -343,7 +391,7 @@ class IdempotentPostMixin:
             raise exceptions.ValidationError({IDEMPOTENCY_HEADER: ["At most 255 characters."]})
         self._idempotency = _claim_key(request.user, key, request.path, _request_hash(request))
         # DRF calls the handler right after initial(): this one runs it recorded.
-        self.post = self._run_recorded(self.post)  # type: ignore[attr-defined]
+        self.post = self._run_recorded(self.post)
 
     def _run_recorded(self, handler: Callable[..., Response]) -> Callable[..., Response]:
         claim = self._idempotency
@@ -374,7 +422,7 @@ class IdempotentPostMixin:
 
     def handle_exception(self, exc: Exception) -> Response:
         try:
-            return super().handle_exception(exc)  # type: ignore[misc]
+            return super().handle_exception(exc)
         except Exception:
             self._settle(None)  # a server error: the client may retry with the same key
             raise
@@ -382,7 +430,7 @@ class IdempotentPostMixin:
     def finalize_response(
         self, request: Request, response: Response, *args: Any, **kwargs: Any
     ) -> Response:
-        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        response = super().finalize_response(request, response, *args, **kwargs)
         self._settle(response)
         return response
 
@@ -439,8 +487,23 @@ class SearchFilter(drf_filters.SearchFilter):
         return [t.replace("\x00", "") for t in super().get_search_terms(request) if t.strip("\x00")]
 
 
+class _PresentMeansGiven(django_filters.fields.IsoDateTimeField):
+    """Absent is no filter; present but empty (``updated_since=``) is an error, not a
+    silent "everything" (a sync client with a lost timestamp would re-read it all)."""
+
+    def clean(self, value: Any) -> Any:
+        if value is not None and not str(value).strip():
+            raise DjangoValidationError(
+                "Give a moment in ISO 8601 (e.g. 2026-11-25T12:00:00Z), or leave it out.",
+                code="required",
+            )
+        return super().clean(value)
+
+
 class UpdatedSinceFilter(django_filters.IsoDateTimeFilter):
     """``updated_since``: an ISO 8601 moment; any valid offset is taken to UTC first."""
+
+    field_class = _PresentMeansGiven
 
     def __init__(self, field_name: str = "updated_at", **kwargs: Any) -> None:
         kwargs.setdefault("lookup_expr", "gte")

@@ -47,6 +47,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from cases import actions
+from cases.types import AnyUser, User
 
 GENESIS_HASH = "0" * 64
 # pg_advisory_xact_lock key: any constant bigint that no other feature uses.
@@ -196,7 +197,7 @@ def _describe(obj: Any) -> tuple[str, str, str]:
 def record(
     action: str,
     *,
-    actor: Any = None,
+    actor: AnyUser | None = None,
     request: HttpRequest | None = None,
     obj: Any = None,
     **data: Any,
@@ -208,10 +209,8 @@ def record(
     if request is None:
         request = _current_request.get()
     if actor is None and request is not None:
-        user = getattr(request, "user", None)
-        actor = user if getattr(user, "is_authenticated", False) else None
-    if actor is not None and not getattr(actor, "is_authenticated", False):
-        actor = None
+        actor = getattr(request, "user", None)
+    signed_in = actor if isinstance(actor, User) else None  # the anonymous visitor is no one
     object_type, object_id, object_label = _describe(obj)
     # Normalise to plain JSON now, so the hash covers what the database gives back.
     clean = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
@@ -223,8 +222,8 @@ def record(
         prev = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
         event = AuditEvent(
             created_at=timezone.now(),
-            actor=actor,
-            actor_label=actor.get_username() if actor is not None else "",
+            actor=signed_in,
+            actor_label=signed_in.get_username() if signed_in is not None else "",
             ip=client_ip(request),
             action=action,
             object_type=object_type,

@@ -10,13 +10,13 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from cases import audit
-from cases.access import is_sirt
+from cases.access import sirt_required
 from cases.audit import AuditEvent
 from cases.types import AuthenticatedHttpRequest
 
@@ -45,11 +45,6 @@ class AuditFilterForm(forms.Form):
     until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
-def _require_sirt(request: HttpRequest) -> None:
-    if not is_sirt(request.user):
-        raise Http404
-
-
 def _filtered(data: dict) -> tuple[AuditFilterForm, QuerySet[AuditEvent]]:
     form = AuditFilterForm(data)
     events = AuditEvent.objects.select_related("actor").order_by("-id")
@@ -73,8 +68,8 @@ def _filtered(data: dict) -> tuple[AuditFilterForm, QuerySet[AuditEvent]]:
 
 
 @login_required
+@sirt_required
 def audit_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _require_sirt(request)
     form, events = _filtered(request.GET)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -88,9 +83,9 @@ def audit_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
+@sirt_required
 def audit_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     """CSV of the filtered rows. POST: the export writes its own audit row."""
-    _require_sirt(request)
     form, events = _filtered(request.POST)
     filters = {k: v for k, v in (form.cleaned_data if form.is_valid() else {}).items() if v}
     audit.record("audit.exported", request=request, filters=filters, rows=events.count())

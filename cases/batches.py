@@ -74,7 +74,7 @@ class BatchFindingSerializer(ReportCreateSerializer):
     def validate_organisation(self, value: str) -> Organisation | None:
         if not value:
             return None
-        org = Organisation.objects.filter(slug=value, members=self.context["user"]).first()
+        org = access.member_organisations(self.context["user"]).filter(slug=value).first()
         if org is None:
             raise serializers.ValidationError("You are not a member of this organisation.")
         return org
@@ -84,7 +84,7 @@ def organisation_for(user: User, slug: str) -> Organisation | None:
     """The batch's organisation: one of the submitter's, by slug (blank: none)."""
     if not slug:
         return None
-    org = Organisation.objects.filter(slug=slug, members=user).first()
+    org = access.member_organisations(user).filter(slug=slug).first()
     if org is None:
         raise ValidationError({"organisation": ["You are not a member of this organisation."]})
     return org

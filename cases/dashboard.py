@@ -9,6 +9,7 @@ apps add theirs with ``register_deadline_source`` (e.g. in ``AppConfig.ready``).
 from __future__ import annotations
 
 import inspect
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,8 +21,10 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from cases import access
-from cases.models import Case, CaseState, Participant, ParticipantRole, ReportStatus, TimelineEntry
+from cases.models import Case, CaseState, Participant, ReportStatus, TimelineEntry
 from cases.types import AnyUser, User
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,19 @@ def portal_wide(user: AnyUser, name: str, compute: Callable[[], Any]) -> Any:
     seconds = settings.DASHBOARD_CACHE_SECONDS
     if not seconds:
         return compute()
-    return cache.get_or_set(f"akrites:dashboard:sirt:{name}", compute, seconds)
+    key = f"akrites:dashboard:sirt:{name}"
+    try:
+        value = cache.get(key)
+    except Exception:  # noqa: BLE001 - a shared cache (Redis) that does not answer
+        logger.warning("dashboard figure %s not cached: the cache does not answer", name)
+        return compute()
+    if value is None:
+        value = compute()
+        try:
+            cache.set(key, value, seconds)
+        except Exception:  # noqa: BLE001 - as above
+            logger.warning("dashboard figure %s not cached: the cache does not answer", name)
+    return value
 
 
 def cases_by_state(user: User) -> list[tuple[str, str, int]]:
@@ -106,20 +121,11 @@ def triage_queue(user: User) -> QuerySet:
     )
 
 
-ACKNOWLEDGING_ROLES = [
-    ParticipantRole.MAINTAINER,
-    ParticipantRole.PARTNER,
-    ParticipantRole.DOWNSTREAM,
-    ParticipantRole.REPORTER,
-]
-
-
 def awaiting_acknowledgement(user: User) -> QuerySet:
     """Participations of the user (own or through an organisation) not acknowledged yet."""
     return (
         Participant.objects.active()
-        .filter(acknowledged_at__isnull=True, role__in=ACKNOWLEDGING_ROLES)
-        .filter(access.participant_rows_q(user))
+        .filter(access.acknowledging_rows_q(user))
         .filter(case__in=Case.objects.visible_to(user).open())
         .select_related("case", "organisation")
         .order_by("invited_at")

@@ -294,7 +294,7 @@ def _embargoed_libexample_case(c: Cast) -> None:
         acknowledged_by=maintainer,
         acknowledged_when=_ago(19, 8),
     )
-    case = case.transition("accept", coordinator)
+    case = services.transition_case(case, coordinator, "accept")
     services.store_attachment(
         SimpleUploadedFile(
             "poc_chunked.py",
@@ -338,7 +338,7 @@ def _embargoed_libexample_case(c: Cast) -> None:
     )
     # The embargo (the date agreed with the maintainers, then the clocks) is the
     # disclosure demo's: this app knows nothing of embargoes.
-    case = case.transition("start", coordinator)
+    case = services.transition_case(case, coordinator, "start")
     _comment(
         case,
         coordinator,
@@ -424,7 +424,7 @@ def _open_libexample_case(c: Cast) -> None:
         projects=[c.libexample],
     )
     _opened(case, _ago(5, 10))
-    case = case.transition("accept", coordinator)
+    case = services.transition_case(case, coordinator, "accept")
     _invite(case, coordinator, c.libexample_team, Role.MAINTAINER, _ago(5, 11))
     _vulnerability(
         case,
@@ -488,8 +488,8 @@ def _fastparse_case(c: Cast) -> None:
         acknowledged_by=maintainer2,
         acknowledged_when=_ago(32, 15),
     )
-    case = case.transition("accept", coordinator)
-    case = case.transition("start", coordinator)
+    case = services.transition_case(case, coordinator, "accept")
+    case = services.transition_case(case, coordinator, "start")
     _vulnerability(
         case,
         maintainer2,
@@ -521,7 +521,7 @@ def _fastparse_case(c: Cast) -> None:
         "Note for SIRT: no downstream pre-notification needed, npm consumers update directly.",
         visibility=CommentVisibility.COORDINATORS,
     )
-    case = case.transition("mark_fix_ready", coordinator)
+    case = services.transition_case(case, coordinator, "mark_fix_ready")
     _comment(case, coordinator, _ago(7, 10), "Thanks! Marked fix ready; advisory draft next.")
     _settle(case, _ago(7, 10))
 

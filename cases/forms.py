@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from cases import access
 from cases.access import KIND_ROLES, CaseAccess, kind_roles_text
 from cases.models import (
     Case,
@@ -282,30 +283,19 @@ class CommentForm(forms.Form):
 
     def __init__(self, *args: Any, case_access: CaseAccess, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Only choices valid for this user: coordinator notes for coordinators; an
-        # organisation-only note to one's own organisations (any participant's for SIRT).
-        choices = [(CommentVisibility.ALL.value, CommentVisibility.ALL.label)]
-        if case_access.is_coordinator:
-            choices.append(
-                (CommentVisibility.COORDINATORS.value, CommentVisibility.COORDINATORS.label)
-            )
-            orgs = Organisation.objects.filter(
-                participations__case=case_access.case, participations__removed_at__isnull=True
-            ).distinct()
-        else:
-            orgs = Organisation.objects.filter(pk__in=case_access.organisation_ids)
-        organisation = self.fields["organisation"]
-        assert isinstance(organisation, forms.ModelChoiceField)
-        organisation.queryset = orgs
-        if case_access.is_coordinator or case_access.organisation_ids:
-            choices.append(
-                (CommentVisibility.ORGANISATION.value, CommentVisibility.ORGANISATION.label)
-            )
-        else:
-            del self.fields["organisation"]
+        # Only the choices valid for this user, as ``services.post_comment`` checks them
+        # (cases.access: coordinator notes for coordinators; an organisation-only note to
+        # one's own organisations, any participant's for coordinators).
+        allowed = access.comment_visibility_choices(case_access)
         visibility = self.fields["visibility"]
         assert isinstance(visibility, forms.ChoiceField)
-        visibility.choices = choices
+        visibility.choices = [(v.value, v.label) for v in CommentVisibility if v in allowed]
+        if CommentVisibility.ORGANISATION in allowed:
+            organisation = self.fields["organisation"]
+            assert isinstance(organisation, forms.ModelChoiceField)
+            organisation.queryset = access.addressable_organisations(case_access)
+        else:
+            del self.fields["organisation"]
 
     def clean_body(self) -> str:
         body = self.cleaned_data["body"]

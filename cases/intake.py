@@ -10,7 +10,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from cases import validators
+from cases import access, validators
 from cases.models import Organisation
 from cases.types import User
 
@@ -71,7 +71,7 @@ class ReportForm(forms.Form):
         super().__init__(*args, **kwargs)
         organisation = self.fields["organisation"]
         assert isinstance(organisation, forms.ModelChoiceField)
-        organisation.queryset = Organisation.objects.filter(members=user)
+        organisation.queryset = access.member_organisations(user)
 
     def _normalise(self, name: str, func: Any) -> str:
         return func(self.cleaned_data.get(name, ""))
@@ -149,7 +149,7 @@ class SarifForm(forms.Form):
         super().__init__(*args, **kwargs)
         organisation = self.fields["organisation"]
         assert isinstance(organisation, forms.ModelChoiceField)
-        organisation.queryset = Organisation.objects.filter(members=user)
+        organisation.queryset = access.member_organisations(user)
 
     def clean_purl(self) -> str:
         return validators.normalise_purl(self.cleaned_data.get("purl", ""))

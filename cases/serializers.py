@@ -217,7 +217,7 @@ class ReportCreateSerializer(serializers.Serializer):
         if not value:
             return None
         user = self.context["request"].user
-        org = Organisation.objects.filter(slug=value, members=user).first()
+        org = access.member_organisations(user).filter(slug=value).first()
         if org is None:
             raise serializers.ValidationError("You are not a member of this organisation.")
         return org

@@ -32,6 +32,7 @@ from cases.api_schema import IF_MATCH_PARAMETER
 from cases.models import Case
 from cases.types import AuthenticatedRequest
 from disclosure import services
+from disclosure.access import reporting_organisations
 from disclosure.models import (
     Advisory,
     AdvisoryRevision,
@@ -240,7 +241,7 @@ class DeploymentView(CaseAPIView):
         serializer = DeploymentReportCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        allowed = services.reporting_organisations(case, case_access)
+        allowed = reporting_organisations(case_access)
         if data.get("organisation"):
             organisation = allowed.filter(slug=data["organisation"]).first()
         else:

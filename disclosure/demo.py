@@ -183,9 +183,8 @@ def _historic() -> None:
     )
     for org in (c.partner_org, c.downstream_org):
         services.report_deployment(case, coordinator, organisation=org, status="deployed")
-    case = case.transition("accept", coordinator).transition("start", coordinator)
-    case = case.transition("mark_fix_ready", coordinator).transition("release", coordinator)
-    case.transition("close", coordinator)
+    for step in ("accept", "start", "mark_fix_ready", "release", "close"):
+        case = case_services.transition_case(case, coordinator, step)
 
     opened = _noon(timezone.now() - dt.timedelta(days=62))
     Case.objects.filter(pk=case.pk).update(created_at=opened, updated_at=opened)

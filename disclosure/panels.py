@@ -1,5 +1,12 @@
 """What the embargo and release panels show, gathered in a constant number of queries
-(independent of the number of clocks, proposals, projects and organisations)."""
+(independent of the number of clocks, proposals, projects and organisations).
+
+``build_panels`` fetches the embargo and the release plan with everything they hold,
+then fills one part of the page per function below. Every button a part shows is
+decided by the predicate of ``disclosure.access`` that the service behind the button
+enforces (``can_withdraw_proposal``, ``can_update_project_release``, ...); a part adds
+only the state the button needs (an open proposal, a sent pre-notification).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +20,17 @@ from django.utils import timezone
 from cases.access import CaseAccess
 from cases.models import Case
 from disclosure import services
+from disclosure.access import (
+    can_acknowledge_pre_notification,
+    can_decide_proposal,
+    can_report_deployment,
+    can_respond_to_proposal,
+    can_update_project_release,
+    can_withdraw_proposal,
+    deployer_organisations,
+    reporting_organisations,
+    responder_row,
+)
 from disclosure.forms import (
     BreakForm,
     DeploymentForm,
@@ -32,6 +50,7 @@ from disclosure.models import (
     ProjectRelease,
     ProposalResponse,
     ReleasePlan,
+    ReleaseStatus,
 )
 
 
@@ -64,15 +83,19 @@ class Panels:
     case: Case
     access: CaseAccess
     embargo: Embargo | None
+    plan: ReleasePlan | None
+    # Every deployer organisation of the case with its state (two queries).
+    deployments: list[services.DeploymentRow]
+    # Coordinators' buttons (start or stop a clock, mark a pre-notification sent, ...):
+    # ``manage_case``, the check of the services behind them.
+    can_manage: bool = False
     clocks: list[EmbargoClock] = field(default_factory=list)
     governing_clock_id: int | None = None
     limit: Any = None
     proposals: list[ProposalView] = field(default_factory=list)
-    plan: ReleasePlan | None = None
     blockers: list[str] = field(default_factory=list)
     project_releases: list[ProjectReleaseView] = field(default_factory=list)
     pre_notifications: list[PreNotificationView] = field(default_factory=list)
-    deployments: list[services.DeploymentRow] = field(default_factory=list)
     forms: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -85,9 +108,30 @@ class Panels:
 
 
 def build_panels(case: Case, case_access: CaseAccess) -> Panels:
-    can_manage = case_access.can("manage_case")
-    own_orgs = case_access.organisation_ids
-    embargo = (
+    plan = _fetch_plan(case)
+    panels = Panels(
+        case=case,
+        access=case_access,
+        embargo=_fetch_embargo(case, case_access),
+        plan=plan,
+        deployments=services.deployment_overview(case, plan),
+        can_manage=case_access.can("manage_case"),
+    )
+    _embargo_panel(panels)
+    _proposals(panels)
+    _release_plan(panels)
+    _project_releases(panels)
+    _pre_notifications(panels)
+    _deployments(panels)
+    return panels
+
+
+# --------------------------------------------------------------------------- fetching
+
+
+def _fetch_embargo(case: Case, case_access: CaseAccess) -> Embargo | None:
+    """The embargo with its clocks, proposals and the answers this viewer may read."""
+    return (
         Embargo.objects.filter(case=case)
         .prefetch_related(
             Prefetch("clocks", queryset=EmbargoClock.objects.select_related("policy")),
@@ -107,42 +151,11 @@ def build_panels(case: Case, case_access: CaseAccess) -> Panels:
         )
         .first()
     )
-    panels = Panels(case=case, access=case_access, embargo=embargo)
-    open_embargo = embargo is None or embargo.state in (EmbargoState.NONE, EmbargoState.ACTIVE)
-    me = services.own_participant(case_access) if case_access.can("comment_case") else None
-    if embargo is not None:
-        panels.clocks = list(embargo.clocks.all())
-        governing = embargo.governing_clock()
-        panels.governing_clock_id = governing.pk if governing else None
-        panels.limit = embargo.limit()
-        for proposal in embargo.proposals.all():
-            responses = list(proposal.responses.all())
-            mine = next((r for r in responses if me and r.participant_id == me.pk), None)
-            panels.proposals.append(
-                ProposalView(
-                    proposal=proposal,
-                    responses=responses,
-                    exceeds_limit=embargo.exceeds_limit(proposal.public_at),
-                    my_response=mine,
-                    can_respond=proposal.is_open and me is not None,
-                    can_decide=proposal.is_open and can_manage,
-                    can_withdraw=proposal.is_open
-                    and case_access.can("propose_embargo")
-                    and (can_manage or proposal.proposer_id == case_access.user.pk),
-                )
-            )
-    if open_embargo and case_access.can("propose_embargo"):
-        panels.forms["proposal"] = ProposalForm(auto_id="id_proposal_%s")
-    if open_embargo and can_manage:
-        clock_form = StartClockForm(auto_id="id_clock_%s")
-        policy = clock_form.fields["policy"]
-        assert isinstance(policy, forms.ModelChoiceField)
-        policy.queryset = EmbargoPolicy.objects.filter(is_active=True)
-        panels.forms["clock"] = clock_form
-    if embargo is not None and embargo.is_active and can_manage:
-        panels.forms["break"] = BreakForm(auto_id="id_break_%s")
 
-    plan = (
+
+def _fetch_plan(case: Case) -> ReleasePlan | None:
+    """The release plan with its project releases and pre-notifications."""
+    return (
         ReleasePlan.objects.filter(case=case)
         .prefetch_related(
             Prefetch(
@@ -156,36 +169,64 @@ def build_panels(case: Case, case_access: CaseAccess) -> Panels:
         )
         .first()
     )
-    panels.plan = plan
+
+
+# --------------------------------------------------------------------------- embargo
+
+
+def _embargo_panel(panels: Panels) -> None:
+    """Clocks, the governing date and the forms that start a clock, propose a date or
+    record a break."""
+    embargo = panels.embargo
+    if embargo is not None:
+        panels.clocks = list(embargo.clocks.all())
+        governing = embargo.governing_clock()
+        panels.governing_clock_id = governing.pk if governing else None
+        panels.limit = embargo.limit()
+    still_open = embargo is None or embargo.state in (EmbargoState.NONE, EmbargoState.ACTIVE)
+    if still_open and panels.access.can("propose_embargo"):
+        panels.forms["proposal"] = ProposalForm(auto_id="id_proposal_%s")
+    if still_open and panels.can_manage:
+        clock_form = StartClockForm(auto_id="id_clock_%s")
+        policy = clock_form.fields["policy"]
+        assert isinstance(policy, forms.ModelChoiceField)
+        policy.queryset = EmbargoPolicy.objects.filter(is_active=True)
+        panels.forms["clock"] = clock_form
+    if embargo is not None and embargo.is_active and panels.can_manage:
+        panels.forms["break"] = BreakForm(auto_id="id_break_%s")
+
+
+def _proposals(panels: Panels) -> None:
+    """Each proposed date with its answers and the buttons this viewer may press."""
+    if panels.embargo is None:
+        return
+    access = panels.access
+    for proposal in panels.embargo.proposals.all():
+        responses = list(proposal.responses.all())
+        me = responder_row(access) if responses else None
+        is_open = proposal.is_open
+        panels.proposals.append(
+            ProposalView(
+                proposal=proposal,
+                responses=responses,
+                exceeds_limit=panels.embargo.exceeds_limit(proposal.public_at),
+                my_response=next((r for r in responses if me and r.participant_id == me.pk), None),
+                can_respond=is_open and can_respond_to_proposal(access, proposal),
+                can_decide=is_open and can_decide_proposal(access, proposal),
+                can_withdraw=is_open and can_withdraw_proposal(access, proposal),
+            )
+        )
+
+
+# --------------------------------------------------------------------------- release
+
+
+def _release_plan(panels: Panels) -> None:
+    """The go/no-go blockers and the coordinators' target-date form."""
+    plan = panels.plan
     if plan is not None:
         panels.blockers = plan.blockers(timezone.now())
-        for pr in plan.project_releases.all():
-            can_edit = case_access.can("update_release") and (
-                can_manage or pr.project.organisation_id in own_orgs
-            )
-            release_form = None
-            if can_edit and pr.status != "released":
-                release_form = ProjectReleaseForm(
-                    auto_id=f"id_pr{pr.pk}_%s",
-                    initial={
-                        "fixed_version": pr.fixed_version,
-                        "fix_url": pr.fix_url,
-                        "status": pr.status,
-                        "version": pr.version,
-                    },
-                )
-            panels.project_releases.append(ProjectReleaseView(pr, can_edit, release_form))
-        panels.pre_notifications = [
-            PreNotificationView(
-                pn,
-                can_acknowledge=pn.sent_at is not None
-                and pn.acknowledged_at is None
-                and pn.organisation_id in own_orgs,
-            )
-            for pn in plan.pre_notifications.all()
-        ]
-    panels.deployments = services.deployment_overview(case, plan)
-    if can_manage and (plan is None or plan.released_at is None):
+    if panels.can_manage and (plan is None or plan.released_at is None):
         panels.forms["plan"] = ReleasePlanForm(
             auto_id="id_plan_%s",
             initial={
@@ -193,25 +234,61 @@ def build_panels(case: Case, case_access: CaseAccess) -> Panels:
                 "version": plan.version if plan else None,
             },
         )
-        listed = {pv.pre_notification.organisation_id for pv in panels.pre_notifications}
-        candidates = [d.organisation for d in panels.deployments]
-        if any(o.pk not in listed for o in candidates):
-            panels.forms["pre_notification"] = PreNotificationForm(
-                auto_id="id_pn_%s",
-                organisations=services.deployer_organisations(case).exclude(pk__in=listed),
+
+
+def _project_releases(panels: Panels) -> None:
+    """Each project's fix and release, with a form for whoever may update it."""
+    if panels.plan is None:
+        return
+    for release in panels.plan.project_releases.all():
+        can_edit = can_update_project_release(panels.access, release)
+        form = None
+        if can_edit and release.status != ReleaseStatus.RELEASED:
+            form = ProjectReleaseForm(
+                auto_id=f"id_pr{release.pk}_%s",
+                initial={
+                    "fixed_version": release.fixed_version,
+                    "fix_url": release.fix_url,
+                    "status": release.status,
+                    "version": release.version,
+                },
             )
-    if case_access.can("report_deployment"):
-        reportable = [
-            d.organisation
-            for d in panels.deployments
-            if can_manage or d.organisation.pk in own_orgs
+        panels.project_releases.append(ProjectReleaseView(release, can_edit, form))
+
+
+def _pre_notifications(panels: Panels) -> None:
+    """Who is pre-notified, the acknowledge button of the pre-notified organisation and
+    the coordinators' form to list one more deployer."""
+    if panels.plan is not None:
+        panels.pre_notifications = [
+            PreNotificationView(
+                pn,
+                can_acknowledge=pn.sent_at is not None
+                and pn.acknowledged_at is None
+                and can_acknowledge_pre_notification(panels.access, pn),
+            )
+            for pn in panels.plan.pre_notifications.all()
         ]
-        if reportable:
-            deployment_form = DeploymentForm(
-                auto_id="id_dep_%s",
-                organisations=services.reporting_organisations(case, case_access),
-            )
-            if len(reportable) == 1:
-                deployment_form.fields["organisation"].initial = reportable[0].pk
-            panels.forms["deployment"] = deployment_form
-    return panels
+    if not panels.can_manage or (panels.plan is not None and panels.plan.released_at):
+        return
+    listed = {view.pre_notification.organisation_id for view in panels.pre_notifications}
+    if any(row.organisation.pk not in listed for row in panels.deployments):
+        panels.forms["pre_notification"] = PreNotificationForm(
+            auto_id="id_pn_%s",
+            organisations=deployer_organisations(panels.case).exclude(pk__in=listed),
+        )
+
+
+def _deployments(panels: Panels) -> None:
+    """Who has deployed, and the form for the organisations this viewer reports for."""
+    access = panels.access
+    reportable = [
+        row.organisation
+        for row in panels.deployments
+        if can_report_deployment(access, row.organisation)
+    ]
+    if reportable:
+        form = DeploymentForm(auto_id="id_dep_%s", organisations=reporting_organisations(access))
+        if len(reportable) == 1:
+            form.fields["organisation"].initial = reportable[0].pk
+        panels.forms["deployment"] = form

@@ -10,6 +10,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cases.api_common import StrictCharField
 from cases.types import User
 from disclosure.models import (
     Advisory,
@@ -118,12 +119,12 @@ def empty_embargo() -> dict[str, Any]:
 
 class ProposalCreateSerializer(serializers.Serializer):
     public_at = serializers.DateTimeField(help_text="The proposed public date (ISO 8601).")
-    reason = serializers.CharField()
+    reason = StrictCharField()
 
 
 class ProposalRespondSerializer(serializers.Serializer):
     stance = serializers.ChoiceField(choices=ProposalResponse.Stance.choices)
-    comment = serializers.CharField(
+    comment = StrictCharField(
         required=False, allow_blank=True, default="", help_text="Required when objecting."
     )
 
@@ -152,7 +153,7 @@ class ProjectReleaseSerializer(serializers.ModelSerializer):
 
 
 class ProjectReleaseUpdateSerializer(serializers.Serializer):
-    fixed_version = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    fixed_version = StrictCharField(max_length=100, required=False, allow_blank=True)
     fix_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
     status = serializers.ChoiceField(choices=ReleaseStatus.choices, required=False)
     version = serializers.IntegerField(
@@ -211,7 +212,7 @@ class ReleasePlanSerializer(serializers.ModelSerializer):
 
 class DeploymentReportCreateSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=DeploymentStatus.choices)
-    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    note = StrictCharField(max_length=500, required=False, allow_blank=True, default="")
     organisation = serializers.SlugField(
         required=False,
         allow_blank=True,

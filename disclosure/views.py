@@ -24,6 +24,7 @@ from cases import access
 from cases.models import Case, StaleEdit, TransitionError
 from cases.types import AuthenticatedHttpRequest
 from disclosure import calendar, metrics, services
+from disclosure.access import deployer_organisations, reporting_organisations
 from disclosure.forms import (
     AcceptForm,
     AcknowledgeForm,
@@ -336,7 +337,7 @@ def project_release_update(
 @require_POST
 def pre_notification_add(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     def form_kwargs(case: Case, _: access.CaseAccess) -> dict[str, Any]:
-        return {"organisations": services.deployer_organisations(case)}
+        return {"organisations": deployer_organisations(case)}
 
     def perform(case: Case, _: access.CaseAccess, data: dict[str, Any]) -> str:
         pn = services.add_pre_notification(
@@ -408,7 +409,7 @@ def pre_notification_acknowledge(
 @require_POST
 def deployment_report(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     def form_kwargs(case: Case, case_access: access.CaseAccess) -> dict[str, Any]:
-        return {"organisations": services.reporting_organisations(case, case_access)}
+        return {"organisations": reporting_organisations(case_access)}
 
     def perform(case: Case, _: access.CaseAccess, data: dict[str, Any]) -> str:
         services.report_deployment(
@@ -437,10 +438,9 @@ def deployment_report(request: AuthenticatedHttpRequest, reference: str) -> Http
 
 @login_required
 @require_GET
+@access.sirt_required
 def metrics_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Across-case timing for the SIRT only; anyone else gets a 404 like a missing page."""
-    if not access.is_sirt(request.user):
-        raise Http404("No such page.")
     charts = [(m, metrics.chart_bars(m)) for m in metrics.all_metrics()]
     return render(request, "disclosure/metrics.html", {"charts": charts})
 

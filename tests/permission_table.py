@@ -439,10 +439,11 @@ PERMISSIONS: dict[str, dict[str, Any]] = {
     "notifications:mark_all_read": {"POST": everyone(REDIRECT)},
     "notifications:preferences": {"GET": everyone(OK), "POST": everyone(REFUSED)},
     "notifications:mute": {"kwargs": CASE, "POST": on_case(REDIRECT)},
-    "notifications:failures": {"GET": only(OK, SIRT)},
+    # SIRT-only pages do not exist for anyone else (cases.access.sirt_required): 404.
+    "notifications:failures": {"GET": only(OK, SIRT, others=NOT_FOUND)},
     "notifications:failure_retry": {
         "kwargs": {"pk": notif.failed_notification},
-        "POST": only(REDIRECT, SIRT),
+        "POST": only(REDIRECT, SIRT, others=NOT_FOUND),
     },
     # Webhooks belong to organisations: members see their own, only the organisation's
     # admins and the SIRT change them (no persona here is an admin: the partner in the

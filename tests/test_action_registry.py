@@ -171,7 +171,7 @@ def test_every_registered_code_is_written_by_the_source(
 
 def test_the_scan_finds_the_writers_it_must_find(written: dict[str, dict[str, list[str]]]) -> None:
     # Guards the scan itself: a literal, a conditional, a dynamic family, each stream.
-    assert "cases/services.py" in written["timeline"]["case.opened"][0]
+    assert "cases/services/reports.py" in written["timeline"]["case.opened"][0]
     assert {"case.credit.consent_given", "case.credit.consent_withdrawn"} <= set(
         written["timeline"]
     )

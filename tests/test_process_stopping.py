@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 from django_q.models import OrmQ
 from django_q.tasks import async_task
@@ -50,7 +51,12 @@ def picked_up() -> bool:
     return OrmQ.objects.filter(lock__gt=timezone.now()).exists()
 
 
-def kill_leftovers(groups: list[int]) -> None:
+def kill_leftovers(proc: subprocess.Popen, groups: list[int]) -> None:
+    """However the test ends: the command, and every group its children lead."""
+    groups = [*groups, *children_of(proc.pid)]
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
     for pgid in groups:
         if group_alive(pgid):
             os.killpg(pgid, signal.SIGKILL)
@@ -98,10 +104,7 @@ def test_run_portal_kills_a_cluster_that_does_not_stop_within_the_grace_period(
         assert took < GRACE + 10
         assert wait_for(lambda: not any(group_alive(g) for g in groups), 10)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        kill_leftovers(groups)
+        kill_leftovers(proc, groups)
 
 
 def test_serve_kills_a_cluster_that_does_not_stop_within_the_grace_period(
@@ -123,7 +126,7 @@ def test_serve_kills_a_cluster_that_does_not_stop_within_the_grace_period(
         **os.environ,
         "PY": str(python),
         "DATABASE_URL": database_url(),
-        "SECRET_KEY": "x" * 50,
+        "SECRET_KEY": settings.SECRET_KEY,  # the key the queued task is signed with
         "SERVE_MIGRATE": "0",
         "WEB_CONCURRENCY": "1",
         "GUNICORN_BIND": f"127.0.0.1:{port}",
@@ -167,7 +170,4 @@ def test_serve_kills_a_cluster_that_does_not_stop_within_the_grace_period(
         assert took < GRACE + 10
         assert wait_for(lambda: not any(group_alive(g) for g in groups), 10)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        kill_leftovers(groups)
+        kill_leftovers(proc, groups)

@@ -67,6 +67,7 @@ def sirt_required(view: _View) -> _View:
             raise Http404("No such page.")
         return view(request, *args, **kwargs)
 
+    # functools.wraps makes the wrapper pass for the view; the types see only the wrapper.
     return wrapped  # type: ignore[return-value]
 
 

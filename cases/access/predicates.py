@@ -52,8 +52,9 @@ def can_report_for(user: AnyUser, organisation: Organisation) -> bool:
 
 
 def can_attach_to_report(user: AnyUser, report: Report) -> bool:
-    """Files arrive with a report from its reporter only (later files go to the case)."""
-    return user.is_authenticated and report.reporter_id == user.pk
+    """Add a file to a report: its reporter (with the report), or the SIRT, who
+    triages it. Anyone else's files go to the case (``upload_case``)."""
+    return user.is_authenticated and (report.reporter_id == user.pk or is_sirt(user))
 
 
 # --------------------------------------------------------------------------- discussion

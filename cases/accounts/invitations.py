@@ -17,14 +17,14 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
-from cases import audit
+from cases import access, audit
 from cases.accounts.models import Invitation
 from cases.models import Organisation
 from cases.types import User
@@ -39,7 +39,10 @@ def _hash(secret: str) -> str:
 def invite(
     organisation: Organisation, email: str, actor: User, *, request: HttpRequest | None = None
 ) -> tuple[Invitation, str]:
-    """Create an invitation, email its link, and return (invitation, link)."""
+    """Create an invitation, email its link, and return (invitation, link). The
+    organisation's admins and the SIRT invite (``access.can_manage_members``)."""
+    if not access.can_manage_members(actor, organisation):
+        raise PermissionDenied("Only the organisation's admins invite its members.")
     email = get_user_model().objects.normalize_email(email).strip()
     if get_user_model().objects.filter(email__iexact=email, is_active=True).exists():
         raise ValidationError(
@@ -145,6 +148,8 @@ def accept(
 
 
 def revoke(invitation: Invitation, actor: User, *, request: HttpRequest | None = None) -> None:
+    if not access.can_manage_members(actor, invitation.organisation):
+        raise PermissionDenied("Only the organisation's admins revoke its invitations.")
     with transaction.atomic():
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if invitation.accepted_at or invitation.revoked_at:

@@ -6,13 +6,13 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from cases.access import is_sirt
+from cases.access import sirt_required
 from cases.accounts import invitations, mfa
 from cases.accounts.forms import (
     AcceptInvitationForm,
@@ -124,15 +124,9 @@ def two_factor_reset(request: AuthenticatedHttpRequest) -> HttpResponse:
 # --------------------------------------------------------------------------- invitations
 
 
-def _require_sirt(request: HttpRequest) -> None:
-    # Like a case outside one's reach: the page does not exist for others.
-    if not is_sirt(request.user):
-        raise Http404
-
-
 @login_required
+@sirt_required
 def invitation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _require_sirt(request)
     pending = Invitation.objects.select_related("organisation", "invited_by").filter(
         accepted_at__isnull=True, revoked_at__isnull=True
     )
@@ -143,8 +137,8 @@ def invitation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
+@sirt_required
 def invitation_new(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _require_sirt(request)
     initial = {}
     if slug := request.GET.get("organisation"):
         initial["organisation"] = get_object_or_404(invitations.Organisation, slug=slug)
@@ -169,8 +163,8 @@ def invitation_new(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
+@sirt_required
 def invitation_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    _require_sirt(request)
     invitation = get_object_or_404(Invitation, pk=pk)
     invitations.revoke(invitation, request.user, request=request)
     messages.success(request, f"Invitation of {invitation.email} revoked.")

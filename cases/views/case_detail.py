@@ -13,7 +13,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cases import access, audit, services
 from cases.access import CaseAccess, get_case_for
-from cases.dashboard import ACKNOWLEDGING_ROLES
 from cases.forms import AttachmentForm, CommentForm, DuplicateCaseForm, TransitionForm
 from cases.models import TRANSITION_LABELS, Case, CaseState, TransitionError
 from cases.types import AuthenticatedHttpRequest
@@ -49,13 +48,11 @@ def detail_context(
     """Everything the case page shows, in a constant number of queries."""
     user = request.user
     participants = list(case_access.participants())
-    own_orgs = case_access.organisation_ids
+    # The acknowledge button: the rows ``services.acknowledge`` would acknowledge.
     awaiting_ack = [
         p
         for p in participants
-        if p.acknowledged_at is None
-        and p.role in ACKNOWLEDGING_ROLES
-        and (p.user_id == user.pk or p.organisation_id in own_orgs)
+        if p.acknowledged_at is None and access.can_acknowledge_participation(case_access, p)
     ]
     context: dict[str, Any] = {
         "case": case,

@@ -38,7 +38,8 @@ def case_edit(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse
         form = CaseDetailsForm(request.POST)
         if form.is_valid():
             try:
-                case.update_details(
+                services.edit_case_details(
+                    case,
                     request.user,
                     expected_version=form.cleaned_data["version"],
                     title=form.cleaned_data["title"],
@@ -68,7 +69,7 @@ def case_transition(request: AuthenticatedHttpRequest, reference: str, name: str
     form = TransitionForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
-        case = case.transition(name, request.user, reason=reason)
+        case = services.transition_case(case, request.user, name, reason=reason)
     except TransitionError as exc:
         messages.error(request, str(exc))
     else:

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -14,18 +14,18 @@ from django.views.decorators.http import require_GET, require_POST
 from cases import access, audit, services, triage
 from cases.forms import MergeReportForm, OpenCaseForm, RejectReportForm, ReportFilterForm
 from cases.models import Case, Report, ReportStatus, TransitionError
-from cases.types import AuthenticatedHttpRequest
+from cases.types import AuthenticatedHttpRequest, User
 from cases.views._helpers import add_service_errors, paginate, private_file_response
 
 
-def _report_for(user: Any, pk: int, *, triage_action: bool = False) -> Report:
+def _report_for(user: User, pk: int, *, triage_action: bool = False) -> Report:
     """A report the user may see (404 otherwise); 403 for a triage action by a non-SIRT."""
     report = get_object_or_404(
         access.visible_reports(user).select_related("reporter", "reporter_organisation", "case"),
         pk=pk,
     )
-    if triage_action and not access.is_sirt(user):
-        raise PermissionDenied("Only the SIRT triages reports.")
+    if triage_action:
+        access.require_triage(user)
     return report
 
 
@@ -64,7 +64,7 @@ def _render_report(
 ) -> HttpResponse:
     user = request.user
     context: dict[str, Any] = {"report": report, "attachments": report.attachments.all()}
-    if access.is_sirt(user):
+    if access.can_triage(user):
         context["triage"] = report.status == ReportStatus.NEW
         context["candidates"] = triage.candidates_for(report)
         context["open_form"] = forms.get("open_form") or OpenCaseForm(

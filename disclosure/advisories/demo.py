@@ -28,6 +28,7 @@ from cases.demo import cast, public_date
 from cases.models import Case
 from cases.types import User
 from disclosure import services as disclosure_services
+from disclosure.advisories import services as advisory_services
 from disclosure.models import Advisory, AdvisoryState, EmbargoPolicy
 
 PUBLISHED_TITLE = "Path traversal in archive extraction of libexample and fastparse"
@@ -49,7 +50,8 @@ def _open_case(c: Any, *, title: str, summary: str, report: dict[str, Any]) -> C
         services.add_participant(
             case, c["coordinator"], organisation=team, role="maintainer", notify=False
         )
-    return case.transition("accept", c["coordinator"]).transition("start", c["coordinator"])
+    case = services.transition_case(case, c["coordinator"], "accept")
+    return services.transition_case(case, c["coordinator"], "start")
 
 
 def _vulnerabilities(case: Case, coordinator: User, vulns: list[dict[str, Any]]) -> None:
@@ -68,10 +70,12 @@ def _vulnerabilities(case: Case, coordinator: User, vulns: list[dict[str, Any]])
 
 
 def _advisory(case: Case, c: Any, **content: Any) -> Advisory:
-    advisory = Advisory.create_for_case(case, c["coordinator"])
-    advisory = advisory.edit(c["coordinator"], expected_version=advisory.version, **content)
-    advisory = advisory.submit(c["coordinator"])
-    return advisory.approve(c["coordinator2"])
+    advisory = advisory_services.start_advisory(case, c["coordinator"])
+    advisory = advisory_services.edit_advisory(
+        advisory, c["coordinator"], expected_version=advisory.version, **content
+    )
+    advisory = advisory_services.take_step(advisory, c["coordinator"], "submit")
+    return advisory_services.take_step(advisory, c["coordinator2"], "approve")
 
 
 def _published(c: Any) -> None:
@@ -126,7 +130,8 @@ def _published(c: Any) -> None:
             },
         ],
     )
-    case = case.transition("mark_fix_ready", coordinator).transition("release", coordinator)
+    case = services.transition_case(case, coordinator, "mark_fix_ready")
+    case = services.transition_case(case, coordinator, "release")
     disclosure_services.start_clock(
         case,
         coordinator,
@@ -148,10 +153,9 @@ def _published(c: Any) -> None:
         references="https://github.com/example/libexample/commit/9a1c3e7 libexample fix\n"
         "https://github.com/example/fastparse/releases/tag/v2.2.4 fastparse 2.2.4",
     )
-    published = advisory.publish(c["coordinator2"])
-    assert published is not None  # None only with skip_locked, which the demo does not ask
-    advisory = published
-    advisory.revise(
+    advisory = advisory_services.take_step(advisory, c["coordinator2"], "publish")
+    advisory_services.revise_advisory(
+        advisory,
         coordinator,
         expected_version=advisory.version,
         revision_summary="Name the fastparse release that carries the fix.",
@@ -159,7 +163,7 @@ def _published(c: Any) -> None:
     )
     case.refresh_from_db()
     if case.state != "closed":
-        case.transition("close", coordinator)
+        services.transition_case(case, coordinator, "close")
 
 
 def _scheduled(c: Any) -> None:
@@ -234,7 +238,7 @@ def _scheduled(c: Any) -> None:
         references="https://github.com/example/libexample/pull/497 libexample fix",
     )
     if advisory.state == AdvisoryState.APPROVED:
-        advisory.schedule(coordinator)
+        advisory_services.take_step(advisory, coordinator, "schedule")
 
 
 def seed() -> None:

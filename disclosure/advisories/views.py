@@ -2,13 +2,12 @@
 
 Every view fetches the case through ``cases.access.get_case_for`` with
 ``manage_case`` (404 for whoever may not see the case, 403 for participants who
-may see it but are not coordinators) and calls one ``Advisory`` method. Other
+may see it but are not coordinators) and calls one function of
+``disclosure.advisories.services``, which checks the actor's right again. Other
 participants read the draft in the panel of the case page.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -25,6 +24,13 @@ from cases.types import AuthenticatedHttpRequest
 from disclosure.advisories.formats import csaf as csaf_format
 from disclosure.advisories.formats import cve, dumps, osv
 from disclosure.advisories.forms import AdvisoryForm, RevisionForm, TransitionForm
+from disclosure.advisories.services import (
+    STEPS,
+    edit_advisory,
+    revise_advisory,
+    start_advisory,
+    take_step,
+)
 from disclosure.models import Advisory
 
 
@@ -52,7 +58,7 @@ def _add_errors(form: Form, error: ValidationError) -> None:
 def advisory_create(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case, _ = access.get_case_for(request.user, reference, "manage_case")
     try:
-        advisory = Advisory.create_for_case(case, request.user)
+        advisory = start_advisory(case, request.user)
     except TransitionError as exc:
         messages.error(request, str(exc))
         return redirect(panel_url(case))
@@ -74,7 +80,8 @@ def _edit_page(
         if form.is_valid():
             try:
                 if revise:
-                    advisory = advisory.revise(
+                    advisory = revise_advisory(
+                        advisory,
                         request.user,
                         expected_version=form.cleaned_data["version"],
                         revision_summary=form.cleaned_data["revision_summary"],
@@ -84,7 +91,8 @@ def _edit_page(
                         request, f"Revision {advisory.revision} of {advisory.identifier} is public."
                     )
                 else:
-                    advisory.edit(
+                    edit_advisory(
+                        advisory,
                         request.user,
                         expected_version=form.cleaned_data["version"],
                         **form.content(),
@@ -120,15 +128,16 @@ def advisory_revise(request: AuthenticatedHttpRequest, reference: str) -> HttpRe
     return _edit_page(request, reference, form_class=RevisionForm, revise=True)
 
 
-TRANSITIONS: dict[str, tuple[str, str]] = {
-    # name -> (Advisory method, message on success)
-    "submit": ("submit", "Submitted for review by a second coordinator."),
-    "approve": ("approve", "Approved."),
-    "request_changes": ("request_changes", "Sent back to draft with your request."),
-    "withdraw": ("withdraw", "Back to draft."),
-    "schedule": ("schedule", "Scheduled: it will be published when the embargo lifts."),
-    "publish": ("publish", "Published."),
+# The message after each step of ``services.take_step``.
+STEP_MESSAGES: dict[str, str] = {
+    "submit": "Submitted for review by a second coordinator.",
+    "approve": "Approved.",
+    "request_changes": "Sent back to draft with your request.",
+    "withdraw": "Back to draft.",
+    "schedule": "Scheduled: it will be published when the embargo lifts.",
+    "publish": "Published.",
 }
+assert set(STEP_MESSAGES) == STEPS
 
 
 @require_POST
@@ -137,7 +146,7 @@ def advisory_transition(
     request: AuthenticatedHttpRequest, reference: str, name: str
 ) -> HttpResponse:
     case, _ = access.get_case_for(request.user, reference, "manage_case")
-    if name not in TRANSITIONS:
+    if name not in STEPS:
         raise Http404("No such step.")
     advisory = _advisory_or_404(case)
     form = TransitionForm(request.POST)
@@ -149,18 +158,20 @@ def advisory_transition(
             {"case": case, "form": form},
             status=400,
         )
-    method, success = TRANSITIONS[name]
-    kwargs: dict[str, Any] = {"expected_version": form.cleaned_data["version"]}
-    if name == "request_changes":
-        kwargs["reason"] = form.cleaned_data.get("reason", "")
     try:
-        getattr(advisory, method)(request.user, **kwargs)
+        take_step(
+            advisory,
+            request.user,
+            name,
+            expected_version=form.cleaned_data["version"],
+            reason=form.cleaned_data.get("reason", ""),
+        )
     except (TransitionError, StaleEdit) as exc:
         messages.error(request, str(exc))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, success)
+        messages.success(request, STEP_MESSAGES[name])
     return redirect(panel_url(case))
 
 

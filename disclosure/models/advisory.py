@@ -33,7 +33,7 @@ from django.utils import timezone
 from cases import audit, events
 from cases.access import CASE_TITLE_UNDER_REVIEW
 from cases.models import TRANSITIONS, Case, StaleEdit, TransitionError, YearCounter
-from cases.types import User
+from cases.types import AnyUser, User
 from disclosure.advisories.content import build_content
 from disclosure.models.embargo import embargo_has_lifted
 
@@ -172,6 +172,12 @@ class Advisory(models.Model):
             return False
         return any(getattr(self, f) != current.content.get(f) for f in CONTENT_FIELDS)
 
+    def is_own_work(self, user: AnyUser | None) -> bool:
+        """Whether ``user`` wrote or submitted this advisory: they may not approve it
+        (a second coordinator must; ``disclosure.access.can_approve_advisory``)."""
+        pk = getattr(user, "pk", None)
+        return pk is not None and pk in (self.author_id, self.submitted_by_id)
+
     # -- state changes
     @classmethod
     def create_for_case(cls, case: Case, actor: User) -> Advisory:
@@ -290,7 +296,7 @@ class Advisory(models.Model):
         """A second coordinator approves: never the author, never the one who submitted."""
 
         def second_pair_of_eyes(advisory: Advisory) -> None:
-            if actor.pk in (advisory.author_id, advisory.submitted_by_id):
+            if advisory.is_own_work(actor):
                 raise TransitionError(
                     "A second coordinator must approve: not the author and not the "
                     "coordinator who submitted it."

@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
+from cases import access
 from cases.api_common import (
     IdempotentPostMixin,
     StableCursorPagination,
@@ -133,7 +134,7 @@ class WebhookViewSet(
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         user = self.request.user
-        if not subscriptions.manageable_organisations(user).exists():
+        if not access.managed_organisations(user).exists():
             raise PermissionDenied("Only an organisation's admins can add its webhooks.")
         serializer = WebhookCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
 from django.db.models import F, Q
@@ -724,14 +725,18 @@ def mark_all_read(user: User) -> int:
 
 
 def set_mute(user: User, case: Case, muted: bool) -> None:
+    """Mute or unmute a case the user sees (escalations still reach them)."""
+    access.require_on(user, case, "view_case")
     if muted:
         CaseMute.objects.get_or_create(user=user, case=case)
     else:
         CaseMute.objects.filter(user=user, case=case).delete()
 
 
-def retry_failed(notification_id: int) -> int:
+def retry_failed(notification_id: int, actor: User) -> int:
     """A coordinator sends a failed row again (attempts start over)."""
+    if not access.is_sirt(actor):
+        raise PermissionDenied("Only coordinators retry failed notifications.")
     return Notification.objects.filter(pk=notification_id, status=Status.FAILED).update(
         status=Status.PENDING,
         attempts=0,

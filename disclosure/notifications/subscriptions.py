@@ -21,7 +21,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from cases import access, audit
-from cases.models import Membership, Organisation, StaleEdit
+from cases.models import Organisation, StaleEdit
 from cases.types import AnyUser, User
 from disclosure.notifications.kinds import WEBHOOK_KINDS
 from disclosure.notifications.models import Notification, WebhookSubscription, new_webhook_secret
@@ -33,20 +33,12 @@ WEBHOOK_KIND_CODES = frozenset(k.code for k in WEBHOOK_KINDS)
 # --------------------------------------------------------------------------- who
 
 
-def can_manage(user: AnyUser, organisation: Organisation) -> bool:
-    """May ``user`` create, change, test or delete ``organisation``'s webhooks? The
-    organisation's admins and the SIRT: the same rule as for its members."""
-    return access.can_manage_members(user, organisation)
-
-
 def require_manage(user: AnyUser, organisation: Organisation) -> None:
-    if not can_manage(user, organisation):
+    """Create, change, test or delete ``organisation``'s webhooks: its admins and the
+    SIRT, the same predicate as for its members (``access.can_manage_members``; the
+    pages ask it too, and ``access.managed_organisations`` for the form's choices)."""
+    if not access.can_manage_members(user, organisation):
         raise PermissionDenied("Only the organisation's admins can change its webhooks.")
-
-
-def manageable_organisations(user: AnyUser) -> QuerySet[Organisation]:
-    """Organisations whose webhooks ``user`` may manage (the choices of the create form)."""
-    return access.managed_organisations(user)
 
 
 def visible_organisations(user: AnyUser) -> QuerySet[Organisation]:
@@ -55,9 +47,7 @@ def visible_organisations(user: AnyUser) -> QuerySet[Organisation]:
         return Organisation.objects.none()
     if access.is_sirt(user):
         return Organisation.objects.all()
-    return Organisation.objects.filter(
-        pk__in=Membership.objects.filter(user=user).values("organisation")
-    )
+    return access.member_organisations(user)
 
 
 def visible_subscriptions(user: AnyUser) -> QuerySet[WebhookSubscription]:

@@ -125,15 +125,10 @@ def mute(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
 # --------------------------------------------------------------------------- failures
 
 
-def _require_sirt(request: HttpRequest) -> None:
-    if not access.is_sirt(request.user):
-        raise PermissionDenied("Only coordinators can see delivery failures.")
-
-
 @login_required
 @require_GET
+@access.sirt_required
 def failures(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _require_sirt(request)
     qs = Notification.objects.filter(status=Status.FAILED).select_related(
         "case", "recipient", "subscription__organisation"
     )
@@ -143,10 +138,10 @@ def failures(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@access.sirt_required
 def failure_retry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    _require_sirt(request)
     get_object_or_404(Notification, pk=pk, status=Status.FAILED)
-    services.retry_failed(pk)
+    services.retry_failed(pk, request.user)
     messages.success(request, "The notification will be sent again.")
     return redirect("notifications:failures")
 
@@ -173,7 +168,7 @@ def webhook_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         "notifications/webhook_list.html",
         {
             "subscriptions": subs,
-            "can_create": subscriptions.manageable_organisations(request.user).exists(),
+            "can_create": access.managed_organisations(request.user).exists(),
         },
     )
 
@@ -181,7 +176,7 @@ def webhook_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def webhook_create(request: AuthenticatedHttpRequest) -> HttpResponse:
-    orgs = subscriptions.manageable_organisations(request.user)
+    orgs = access.managed_organisations(request.user)
     if not orgs.exists():
         raise PermissionDenied("Only an organisation's admins can add its webhooks.")
     form = WebhookForm(request.POST if request.method == "POST" else None, organisations=orgs)
@@ -212,13 +207,13 @@ def webhook_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def webhook_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     sub = _subscription_for(request, pk)
-    can_manage = subscriptions.can_manage(request.user, sub.organisation)
+    can_manage = access.can_manage_members(request.user, sub.organisation)
     if request.method == "POST" and not can_manage:
         raise PermissionDenied("Only the organisation's admins can change its webhooks.")
     form = WebhookForm(
         request.POST if request.method == "POST" else None,
         instance=sub,
-        organisations=subscriptions.manageable_organisations(request.user),
+        organisations=access.managed_organisations(request.user),
     )
     status = 200
     if request.method == "POST":

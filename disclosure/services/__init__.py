@@ -7,9 +7,12 @@ not the advisory's (that one lives in ``disclosure.advisories.publication``), on
 - ``deadlines``: read-only deadline rows for reminders and dashboards;
 - ``calendar_tokens``: the per-user calendar feed tokens.
 
-Each function is one transaction: lock the row, check the state and the actor's
-rights (through ``cases.access``), change it, write the timeline entry and hand the
-event on. Views, commands and tasks call these through this package
+Each function that acts for a user takes the actor and checks its rights itself
+(``cases.access.require_on`` and the predicates of ``disclosure.access``, which the
+panels ask too), then is one transaction: lock the row, check the state, change it,
+write the timeline entry and hand the event on. The system's own callers (the sweep,
+``lift_due_embargoes``, ``record_pre_notification_sent``) pass no actor to the
+functions documented for them. Views, commands and tasks call these through this package
 (``services.propose_date``); the names below are its interface.
 """
 
@@ -17,12 +20,6 @@ from disclosure.services.calendar_tokens import (
     regenerate_calendar_token,
     revoke_calendar_token,
     user_for_calendar_token,
-)
-from disclosure.services.common import (
-    DEPLOYER_ROLES,
-    RESPONDER_ROLES,
-    Role,
-    _require,
 )
 from disclosure.services.deadlines import (
     Deadline,
@@ -43,7 +40,6 @@ from disclosure.services.embargo import (
     get_or_create_embargo,
     lift_due_embargoes,
     lift_embargo,
-    own_participant,
     propose_date,
     reject_proposal,
     respond_to_proposal,
@@ -54,28 +50,21 @@ from disclosure.services.embargo import (
 from disclosure.services.release import (
     acknowledge_pre_notification,
     add_pre_notification,
-    deployer_organisations,
     get_or_create_plan,
     mark_pre_notification_sent,
     record_pre_notification_sent,
-    reporting_organisations,
     save_release_plan,
     update_project_release,
 )
 
 __all__ = [
-    "DEPLOYER_ROLES",
     "Deadline",
     "DeploymentRow",
     "MAX_BREAK_GRACE_HOURS",
-    "RESPONDER_ROLES",
-    "Role",
-    "_require",
     "accept_proposal",
     "acknowledge_pre_notification",
     "add_pre_notification",
     "break_embargo",
-    "deployer_organisations",
     "deployment_laggards",
     "deployment_overview",
     "get_or_create_embargo",
@@ -83,13 +72,11 @@ __all__ = [
     "lift_due_embargoes",
     "lift_embargo",
     "mark_pre_notification_sent",
-    "own_participant",
     "propose_date",
     "record_pre_notification_sent",
     "regenerate_calendar_token",
     "reject_proposal",
     "report_deployment",
-    "reporting_organisations",
     "respond_to_proposal",
     "revoke_calendar_token",
     "save_release_plan",

@@ -13,6 +13,7 @@ from cases.models import (
     Case,
     Participant,
 )
+from disclosure.access import DEPLOYER_ROLES
 from disclosure.models import (
     DeploymentReport,
     DeploymentStatus,
@@ -21,7 +22,6 @@ from disclosure.models import (
     PreNotification,
     ReleasePlan,
 )
-from disclosure.services.common import DEPLOYER_ROLES
 
 # --------------------------------------------------------------------------- deadlines
 

@@ -11,18 +11,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases import events
+from cases.access import require_on
 from cases.models import (
     Case,
     Organisation,
 )
 from cases.types import User
+from disclosure.access import can_report_deployment, deployer_organisations
 from disclosure.models import (
     DeploymentReport,
     DeploymentStatus,
     ReleasePlan,
 )
-from disclosure.services.common import _require
-from disclosure.services.release import deployer_organisations
 
 
 def report_deployment(
@@ -39,14 +39,14 @@ def report_deployment(
     deployer organisation of the case (e.g. after a phone call). Each report is a
     timeline entry, so the row holds the current state and the timeline the history.
     """
-    case_access = _require(user, case, "report_deployment")
+    case_access = require_on(user, case, "report_deployment")
     if status not in DeploymentStatus.values:
         raise ValidationError({"status": "Choose a deployment state."})
     if not deployer_organisations(case).filter(pk=organisation.pk).exists():
         raise ValidationError(
             {"organisation": "Only partner or downstream participants report deployment."}
         )
-    if not case_access.can("manage_case") and organisation.pk not in case_access.organisation_ids:
+    if not can_report_deployment(case_access, organisation):
         raise PermissionDenied("You can only report for your own organisation.")
     with transaction.atomic():
         now = timezone.now()

@@ -10,13 +10,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from cases import access, audit, events
-from cases.models import (
-    Case,
-    Participant,
-    TransitionError,
-)
+from cases import audit, events
+from cases.access import require_on
+from cases.models import Case, TransitionError
 from cases.types import User
+from disclosure.access import (
+    can_decide_proposal,
+    can_respond_to_proposal,
+    can_withdraw_proposal,
+    responder_row,
+)
 from disclosure.models import (
     ClockStart,
     Embargo,
@@ -27,7 +30,7 @@ from disclosure.models import (
     ProposalResponse,
     ProposalState,
 )
-from disclosure.services.common import RESPONDER_ROLES, _iso, _require
+from disclosure.services.common import _iso
 
 MAX_BREAK_GRACE_HOURS = 72
 
@@ -90,7 +93,7 @@ def start_clock(
     length (custom) and otherwise optional (to choose a date earlier than the default,
     never beyond the policy's maximum).
     """
-    _require(actor, case, "manage_case")
+    require_on(actor, case, "manage_case")
     now = timezone.now()
     started_at = started_at or _default_start(case, policy, now)
     started_by = (started_by or "").strip()
@@ -154,7 +157,7 @@ def start_clock(
 def stop_clock(clock: EmbargoClock, actor: User, *, reason: str) -> EmbargoClock:
     """Stop a clock that no longer applies (coordinators); the others keep running."""
     case = clock.embargo.case
-    _require(actor, case, "manage_case")
+    require_on(actor, case, "manage_case")
     if not reason.strip():
         raise ValidationError({"reason": "Say why this clock no longer applies."})
     with transaction.atomic():
@@ -180,7 +183,7 @@ def propose_date(
     case: Case, actor: User, *, public_at: dt.datetime, reason: str
 ) -> EmbargoProposal:
     """A maintainer or coordinator proposes a public date, with a reason."""
-    _require(actor, case, "propose_embargo")
+    require_on(actor, case, "propose_embargo")
     if not reason.strip():
         raise ValidationError({"reason": "Give a reason for the proposed date."})
     if public_at <= timezone.now():
@@ -206,21 +209,6 @@ def propose_date(
     return proposal
 
 
-def own_participant(case_access: access.CaseAccess) -> Participant | None:
-    """The participant row a user answers proposals for: their own, else their organisation's."""
-    user = case_access.user
-    if not user.is_authenticated:
-        return None
-    rows = list(
-        case_access.case.participants.active()
-        .filter(access.participant_rows_q(user))
-        .filter(role__in=RESPONDER_ROLES)
-        .select_related("organisation")
-    )
-    rows.sort(key=lambda p: (p.user_id is None, p.pk))
-    return rows[0] if rows else None
-
-
 def _ensure_open(proposal: EmbargoProposal) -> None:
     if not proposal.is_open:
         state = proposal.get_state_display().lower()
@@ -232,14 +220,15 @@ def respond_to_proposal(
 ) -> ProposalResponse:
     """A participant agrees or objects (answering again replaces the earlier answer)."""
     case = proposal.embargo.case
-    case_access = _require(user, case, "comment_case")
+    case_access = require_on(user, case, "comment_case")
+    if not can_respond_to_proposal(case_access, proposal):
+        raise PermissionDenied("Only participants of the case can agree or object.")
+    participant = responder_row(case_access)
+    assert participant is not None  # can_respond_to_proposal
     if stance not in ProposalResponse.Stance.values:
         raise ValidationError({"stance": "Agree or object."})
     if stance == ProposalResponse.Stance.OBJECT and not comment.strip():
         raise ValidationError({"comment": "Say why you object."})
-    participant = own_participant(case_access)
-    if participant is None:
-        raise PermissionDenied("Only participants of the case can agree or object.")
     with transaction.atomic():
         proposal = EmbargoProposal.objects.select_for_update().get(pk=proposal.pk)
         _ensure_open(proposal)
@@ -277,7 +266,8 @@ def accept_proposal(
     The other open proposals are rejected as superseded.
     """
     case = proposal.embargo.case
-    _require(actor, case, "manage_case")
+    if not can_decide_proposal(require_on(actor, case, "view_case"), proposal):
+        raise PermissionDenied("Only coordinators decide on proposals.")
     with transaction.atomic():
         embargo = _lock_embargo(case)
         proposal = EmbargoProposal.objects.select_for_update().get(pk=proposal.pk, embargo=embargo)
@@ -344,7 +334,8 @@ def accept_proposal(
 
 def reject_proposal(proposal: EmbargoProposal, actor: User, *, reason: str) -> EmbargoProposal:
     case = proposal.embargo.case
-    _require(actor, case, "manage_case")
+    if not can_decide_proposal(require_on(actor, case, "view_case"), proposal):
+        raise PermissionDenied("Only coordinators decide on proposals.")
     if not reason.strip():
         raise ValidationError({"reason": "Give a reason; the proposer will see it."})
     with transaction.atomic():
@@ -364,8 +355,7 @@ def reject_proposal(proposal: EmbargoProposal, actor: User, *, reason: str) -> E
 def withdraw_proposal(proposal: EmbargoProposal, actor: User) -> EmbargoProposal:
     """The proposer (or a coordinator) takes an open proposal back."""
     case = proposal.embargo.case
-    case_access = _require(actor, case, "propose_embargo")
-    if proposal.proposer_id != actor.pk and not case_access.can("manage_case"):
+    if not can_withdraw_proposal(require_on(actor, case, "view_case"), proposal):
         raise PermissionDenied("Only the proposer or a coordinator can withdraw a proposal.")
     with transaction.atomic():
         proposal = EmbargoProposal.objects.select_for_update().get(pk=proposal.pk)
@@ -386,7 +376,7 @@ def break_embargo(
     The advisory publication treats the case as lifted once the grace is over
     (``Embargo.has_lifted``); open proposals are rejected.
     """
-    _require(actor, case, "manage_case")
+    require_on(actor, case, "manage_case")
     if kind not in Embargo.BreakKind.values:
         raise ValidationError({"kind": "Choose what broke the embargo."})
     if not reason.strip():

@@ -7,10 +7,10 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
-from cases import access, events
+from cases import events
+from cases.access import require_on
 from cases.models import (
     Case,
     Organisation,
@@ -18,6 +18,11 @@ from cases.models import (
     TransitionError,
 )
 from cases.types import User
+from disclosure.access import (
+    can_acknowledge_pre_notification,
+    can_update_project_release,
+    deployer_organisations,
+)
 from disclosure.models import (
     PreNotification,
     ProjectRelease,
@@ -25,7 +30,7 @@ from disclosure.models import (
     ReleaseStatus,
 )
 from disclosure.models.release import PRE_NOTIFICATION_WORKING_DAYS, working_days_before
-from disclosure.services.common import DEPLOYER_ROLES, _iso, _require
+from disclosure.services.common import _iso
 
 # --------------------------------------------------------------------------- release
 
@@ -50,7 +55,7 @@ def save_release_plan(
     case: Case, actor: User, *, target_at: dt.datetime | None, expected_version: int | None
 ) -> ReleasePlan:
     """Set the target release time (coordinators). Defaulted pre-notification dates follow."""
-    _require(actor, case, "manage_case")
+    require_on(actor, case, "manage_case")
     with transaction.atomic():
         plan = get_or_create_plan(case)
         plan = ReleasePlan.objects.select_for_update().get(pk=plan.pk)
@@ -101,11 +106,7 @@ def update_project_release(
     """
     plan = project_release.plan
     case = plan.case
-    case_access = _require(actor, case, "update_release")
-    if (
-        not case_access.can("manage_case")
-        and project_release.project.organisation_id not in case_access.organisation_ids
-    ):
+    if not can_update_project_release(require_on(actor, case, "view_case"), project_release):
         raise PermissionDenied("You can only update your own project's release.")
     if status not in ReleaseStatus.values:
         raise ValidationError({"status": "Choose planned, ready or released."})
@@ -169,23 +170,6 @@ def _refresh_plan_milestones(plan: ReleasePlan, actor: User, now: dt.datetime) -
         plan.save(update_fields=[*fields, "updated_at"])
 
 
-def deployer_organisations(case: Case) -> QuerySet[Organisation]:
-    """Partner and downstream organisations taking part in the case."""
-    return Organisation.objects.filter(
-        participations__case=case,
-        participations__removed_at__isnull=True,
-        participations__role__in=DEPLOYER_ROLES,
-    ).distinct()
-
-
-def reporting_organisations(case: Case, case_access: access.CaseAccess) -> QuerySet[Organisation]:
-    """Organisations the user may report deployment for on this case."""
-    orgs = deployer_organisations(case)
-    if case_access.can("manage_case"):
-        return orgs
-    return orgs.filter(pk__in=list(case_access.organisation_ids))
-
-
 def add_pre_notification(
     case: Case,
     actor: User,
@@ -194,7 +178,7 @@ def add_pre_notification(
     notify_at: dt.datetime | None = None,
 ) -> PreNotification:
     """List a partner or downstream organisation for pre-notification (coordinators)."""
-    _require(actor, case, "manage_case")
+    require_on(actor, case, "manage_case")
     if not deployer_organisations(case).filter(pk=organisation.pk).exists():
         raise ValidationError(
             {"organisation": "Only partner or downstream participants can be pre-notified."}
@@ -222,7 +206,7 @@ def add_pre_notification(
 
 def mark_pre_notification_sent(pn: PreNotification, actor: User) -> PreNotification:
     """A coordinator records that the organisation was pre-notified."""
-    _require(actor, pn.plan.case, "manage_case")
+    require_on(actor, pn.plan.case, "manage_case")
     pn, changed = _record_pre_notification_sent(pn.pk, actor, notify=True)
     if not changed:
         raise TransitionError("This organisation was already pre-notified.")
@@ -261,8 +245,7 @@ def _record_pre_notification_sent(
 def acknowledge_pre_notification(pn: PreNotification, user: User) -> PreNotification:
     """A member of the pre-notified organisation confirms they received it."""
     case = pn.plan.case
-    case_access = _require(user, case, "view_case")
-    if pn.organisation_id not in case_access.organisation_ids:
+    if not can_acknowledge_pre_notification(require_on(user, case, "view_case"), pn):
         raise PermissionDenied("Only the pre-notified organisation can acknowledge.")
     with transaction.atomic():
         pn = PreNotification.objects.select_for_update().get(pk=pn.pk)

@@ -10,6 +10,7 @@ from django import template
 
 from cases.access import CaseAccess
 from cases.models import Case
+from disclosure.access import can_approve_advisory
 from disclosure.advisories.content import as_read_by, publication_for
 from disclosure.advisories.publication import embargo_has_lifted
 from disclosure.models import Advisory, AdvisoryState
@@ -32,11 +33,9 @@ def advisory_panel(context: template.Context, case: Case, access: CaseAccess) ->
     if not out["visible"]:
         return out
     can_manage = access.can("manage_case")
-    state = advisory.state if advisory else None
-    is_own = advisory is not None and getattr(user, "pk", None) in (
-        advisory.author_id,
-        advisory.submitted_by_id,
-    )
+    in_review = advisory is not None and advisory.state == AdvisoryState.IN_REVIEW
+    # The approve button: the predicate ``services.take_step`` enforces.
+    can_approve = in_review and advisory is not None and can_approve_advisory(access, advisory)
     pub = publication_for(advisory, preview=True) if advisory else None
     if pub is not None:
         # Titles and credits as this participant may read them (cases.access).
@@ -47,8 +46,8 @@ def advisory_panel(context: template.Context, case: Case, access: CaseAccess) ->
             "pub": pub,
             "embargo_lifted": embargo_has_lifted(case),
             "public_at": getattr(case.embargo_or_none, "public_at", None),
-            "can_approve": can_manage and state == AdvisoryState.IN_REVIEW and not is_own,
-            "needs_second": can_manage and state == AdvisoryState.IN_REVIEW and is_own,
+            "can_approve": can_approve,
+            "needs_second": can_manage and in_review and not can_approve,
             "revisions": list(advisory.revisions.all()) if advisory else [],
         }
     )

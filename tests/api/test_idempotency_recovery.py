@@ -9,6 +9,7 @@ process that exits between the commit and the answer (slow: a real server).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -116,8 +117,6 @@ def test_when_the_answer_cannot_be_stored_the_write_is_rolled_back_too(
 def left_behind(user: Any, key: str, locked_until: Any) -> IdempotencyRecord:
     """The marker of a request that died before its write committed (and could not
     even delete its marker: the database was away)."""
-    import hashlib
-
     return IdempotencyRecord.objects.create(
         user=user,
         key=key,

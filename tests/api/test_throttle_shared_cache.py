@@ -68,6 +68,33 @@ def test_threads_hitting_one_limit_at_once_pass_exactly_the_limit(
     assert wait is not None and 0 < wait <= 3600
 
 
+def test_when_the_shared_cache_does_not_answer_requests_pass_and_it_is_logged(
+    settings: Any, coordinator: Any, caplog: Any
+) -> None:
+    from cases import dashboard
+
+    gone = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    submitter = SimpleNamespace(method="POST", user=SimpleNamespace(pk=7, is_authenticated=True))
+    with override_settings(
+        CACHES=gone,
+        DASHBOARD_CACHE_SECONDS=60,
+        REST_FRAMEWORK=_rates(settings, report_submit="1/hour"),
+    ):
+        passed = [ReportSubmitThrottle().allow_request(submitter, None) for _ in range(3)]
+        figure = dashboard.portal_wide(coordinator, "test", lambda: 42)
+
+    assert passed == [True, True, True]
+    assert figure == 42
+    assert "rate limit report_submit not checked: the cache does not answer" in caplog.text
+    assert "dashboard figure test not cached" in caplog.text
+
+
 # --------------------------------------------------------------------------- two servers
 
 

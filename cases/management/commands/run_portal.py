@@ -113,6 +113,7 @@ class Command(BaseCommand):
             preexec_fn=_die_with_parent,
             env={**os.environ, **env} if env else None,
         )
+        # How to stop this child, kept on its Popen object (which declares no such fields).
         proc._akrites_signal_group = signal_group  # type: ignore[attr-defined]
         proc._akrites_own_group = own_group  # type: ignore[attr-defined]
         self._children[name] = proc
