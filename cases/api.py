@@ -244,13 +244,18 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_url_kwarg = "case_reference"
     lookup_value_regex = r"[A-Za-z0-9]+-\d{4}-\d+"
     filterset_class = CaseFilter
-    search_fields = ["reference", "title"]
+    # ``searchable_title``: the title only where the caller may read it (a title still in
+    # another reporter's wording is not matched: access.with_searchable_title).
+    search_fields = ["reference", "searchable_title"]
     ordering_fields = ["updated_at", "created_at", "reference"]
 
     def get_queryset(self) -> QuerySet:
         if building_schema(self):
             return Case.objects.none()
-        return Case.objects.visible_to(self.request.user).prefetch_related("projects")
+        cases = Case.objects.visible_to(self.request.user).prefetch_related("projects")
+        if self.request.query_params.get("search"):
+            cases = access.with_searchable_title(cases, self.request.user)
+        return cases
 
     def get_serializer_class(self) -> type:
         return CaseDetailSerializer if self.action == "retrieve" else CaseSerializer

@@ -56,6 +56,8 @@ from cases.access.core import (
 from cases.access.fields import (
     CASE_TITLE_UNDER_REVIEW,
     VULNERABILITY_TITLE_UNDER_REVIEW,
+    readable_title_q,
+    with_searchable_title,
     with_shown_titles,
 )
 from cases.access.grants import sync_grants
@@ -136,4 +138,6 @@ __all__ = [
     "visible_report_batches",
     "visible_reports",
     "with_shown_titles",
+    "readable_title_q",
+    "with_searchable_title",
 ]

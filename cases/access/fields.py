@@ -12,11 +12,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import models
-from django.db.models import Prefetch, Q
+from django.db.models import Case as SqlCase
+from django.db.models import CharField, F, Prefetch, Q, Value, When
 
 from cases.access.core import is_sirt, participant_rows_q, roles_by_case
 from cases.access.roles import ROLE_ACTIONS, Role
-from cases.models import Case, Credit, Participant, Report
+from cases.models import Case, CaseQuerySet, Credit, Participant, Report
 from cases.types import AnyUser
 
 # Shown instead of a title that is still a report's wording, to viewers who may not
@@ -154,3 +155,38 @@ def with_shown_titles(user: AnyUser, cases: Iterable[Case]) -> list[Case]:
         if case.title_from_report_id not in own and case.pk not in readers:
             case.shown_title = CASE_TITLE_UNDER_REVIEW  # type: ignore[attr-defined]
     return cases
+
+
+def readable_title_q(user: AnyUser) -> Q | None:
+    """The cases whose title ``user`` may read as it is (``CaseAccess.case_title``), as
+    a condition on case rows; ``None`` when every title is readable (the SIRT).
+
+    Search matches a title only where this holds: otherwise a probe with words of a
+    title still in another reporter's wording would confirm them by the cases it finds.
+    """
+    if is_sirt(user):
+        return None
+    readable = Q(title_from_report__isnull=True)
+    if not user.is_authenticated:
+        return readable
+    reader_roles = [role for role, actions in ROLE_ACTIONS.items() if "view_reporters" in actions]
+    readers = (
+        Participant.objects.active()
+        .filter(participant_rows_q(user), role__in=reader_roles)
+        .values("case_id")
+    )
+    return readable | Q(title_from_report__reporter=user) | Q(pk__in=readers)
+
+
+def with_searchable_title(cases: CaseQuerySet, user: AnyUser) -> CaseQuerySet:
+    """``cases`` annotated with ``searchable_title``: the title where ``user`` may read it
+    (``readable_title_q``), empty elsewhere. Web and API search match this, never
+    ``title``."""
+    condition = readable_title_q(user)
+    if condition is None:
+        return cases.annotate(searchable_title=F("title"))
+    return cases.annotate(
+        searchable_title=SqlCase(
+            When(condition, then=F("title")), default=Value(""), output_field=CharField()
+        )
+    )

@@ -115,8 +115,12 @@ class CaseQuerySet(models.QuerySet):
     def open(self) -> CaseQuerySet:
         return self.filter(state__in=OPEN_STATES)
 
-    def search(self, text: str) -> CaseQuerySet:
-        """Full-text search on PostgreSQL, a plain substring match elsewhere."""
+    def search(self, text: str, title_field: str = "title") -> CaseQuerySet:
+        """Full-text search on PostgreSQL, a plain substring match elsewhere.
+
+        ``title_field`` names the title to match: the views pass ``searchable_title``
+        (``access.with_searchable_title``), the title only where the reader may read it.
+        """
         from django.db import connection
 
         text = (text or "").strip()
@@ -125,13 +129,15 @@ class CaseQuerySet(models.QuerySet):
         if connection.vendor == "postgresql":
             from django.contrib.postgres.search import SearchQuery, SearchVector
 
-            vector = SearchVector("reference", "title", "summary", config="english")
+            vector = SearchVector("reference", title_field, "summary", config="english")
             query = SearchQuery(text, config="english", search_type="websearch")
             return self.annotate(_search=vector).filter(
                 Q(_search=query) | Q(reference__iexact=text)
             )
         return self.filter(
-            Q(reference__icontains=text) | Q(title__icontains=text) | Q(summary__icontains=text)
+            Q(reference__icontains=text)
+            | Q(**{f"{title_field}__icontains": text})
+            | Q(summary__icontains=text)
         )
 
 

@@ -72,7 +72,9 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     data = form.cleaned_data
     cases = Case.objects.visible_to(request.user)
     if data.get("q"):
-        cases = cases.search(data["q"])
+        cases = access.with_searchable_title(cases, request.user).search(
+            data["q"], title_field="searchable_title"
+        )
     state = data.get("state")
     if state == "open":
         cases = cases.open()

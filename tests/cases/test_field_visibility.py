@@ -295,3 +295,50 @@ def test_an_answer_to_a_date_proposal_never_names_another_reporter(
         named = "The first reporter agrees" in html
         assert named == (user == maintainer)
         assert bool(responses) == named
+
+
+# --------------------------------------------------------------------------- search
+
+
+def _found_on_the_web(client_for: Any, user: Any, words: str, case: Case) -> bool:
+    response = client_for(user).get(reverse("cases:case_list"), {"q": words})
+    assert response.status_code == 200
+    return case.reference in response.content.decode()
+
+
+def _found_in_the_api(user: Any, words: str, case: Case) -> bool:
+    rows = api(user, f"/api/v1/cases/?search={words}")["results"]
+    return any(row["reference"] == case.reference for row in rows)
+
+
+def test_search_does_not_confirm_the_words_of_a_title_a_reporter_may_not_read(
+    merged: Case, second_reporter: Any, client_for: Any
+) -> None:
+    words = first_report(merged).title
+
+    assert not _found_on_the_web(client_for, second_reporter, words, merged)
+    assert not _found_in_the_api(second_reporter, words, merged)
+    # The case itself is still found by what the reporter may read.
+    assert _found_on_the_web(client_for, second_reporter, merged.reference, merged)
+    assert _found_in_the_api(second_reporter, merged.reference, merged)
+
+
+@pytest.mark.parametrize("persona", ["reporter", "maintainer", "coordinator"])
+def test_search_matches_the_title_for_those_who_read_it(
+    request: pytest.FixtureRequest, merged: Case, persona: str, client_for: Any
+) -> None:
+    user = request.getfixturevalue(persona)
+    words = first_report(merged).title
+
+    assert _found_on_the_web(client_for, user, words, merged)
+    assert _found_in_the_api(user, words, merged)
+
+
+def test_search_matches_a_reviewed_title_for_everyone_in_the_case(
+    merged: Case, second_reporter: Any, coordinator: Any, client_for: Any
+) -> None:
+    words = first_report(merged).title
+    Case.objects.filter(pk=merged.pk).update(title_from_report=None)
+
+    assert _found_on_the_web(client_for, second_reporter, words, merged)
+    assert _found_in_the_api(second_reporter, words, merged)
