@@ -27,12 +27,16 @@ SCHEMAS := $(VENV)/schemas/osv-1.6.7.schema.json
 $(SCHEMAS): scripts/fetch_schemas.py | $(VENV)/.installed
 	$(PY) scripts/fetch_schemas.py
 
+# Links in the demo's e-mails, calendar and advisory files point at the server `make run`
+# starts (HOST/PORT), unless SITE_URL is set.
+DEMO_SITE_URL = http://$(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
+RUN_SITE_URL = $(or $(SITE_URL),$(DEMO_SITE_URL))
 run: install
 	@mkdir -p "$${AKRITES_DATA_DIR:-.data}"
-	DEBUG=1 $(PY) manage.py migrate --noinput
-	DEBUG=1 $(PY) manage.py seed_demo
-	DEBUG=1 $(PY) manage.py setup_schedules
-	DEBUG=1 HOST=$(HOST) PORT=$(PORT) $(PY) manage.py run_portal --host $(HOST) --port $(PORT)
+	DEBUG=1 SITE_URL=$(RUN_SITE_URL) $(PY) manage.py migrate --noinput
+	DEBUG=1 SITE_URL=$(RUN_SITE_URL) $(PY) manage.py seed_demo
+	DEBUG=1 SITE_URL=$(RUN_SITE_URL) $(PY) manage.py setup_schedules
+	DEBUG=1 SITE_URL=$(RUN_SITE_URL) HOST=$(HOST) PORT=$(PORT) $(PY) manage.py run_portal --host $(HOST) --port $(PORT)
 
 # --action-coverage: the run fails if a registered timeline or audit action code was
 # never written by the application (tests/action_coverage.py). lint-imports: the layer

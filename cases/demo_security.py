@@ -8,7 +8,9 @@ with an authenticator app or without one. Idempotent.
 from __future__ import annotations
 
 import base64
+import shlex
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -37,10 +39,20 @@ def seed() -> None:
             device.save(update_fields=["key", "confirmed"])
 
 
+def demo_totp_command() -> str:
+    """The command that prints a coordinator's current code, as it works for this demo:
+    with the demo's data directory when it is not the default one (the code is read
+    from that database)."""
+    data_dir = ""
+    if settings.DATA_DIR.resolve() != (settings.BASE_DIR / ".data").resolve():
+        data_dir = f"AKRITES_DATA_DIR={shlex.quote(str(settings.DATA_DIR))} "
+    return f"{data_dir}DEBUG=1 .venv/bin/python manage.py demo_totp coordinator"
+
+
 def banner_lines() -> list[str]:
     lines = [
         "Two-factor sign-in (coordinators): add the secret to an authenticator app,",
-        "or get the current code: DEBUG=1 .venv/bin/python manage.py demo_totp coordinator",
+        f"or get the current code: {demo_totp_command()}",
     ]
     width = max(len(name) for name in DEMO_TOTP_SECRETS)
     lines += [f"  {name.ljust(width)}  TOTP secret {s}" for name, s in DEMO_TOTP_SECRETS.items()]
