@@ -530,6 +530,10 @@ CSAF_PUBLISHER_NAME = os.environ.get("CSAF_PUBLISHER_NAME", "Akrites SIRT")
 CSAF_PUBLISHER_NAMESPACE = os.environ.get("CSAF_PUBLISHER_NAMESPACE", SITE_URL)
 CSAF_PUBLISHER_CATEGORY = os.environ.get("CSAF_PUBLISHER_CATEGORY", "coordinator")
 CSAF_PUBLISHER_CONTACT = os.environ.get("CSAF_PUBLISHER_CONTACT", "sirt@akrites.invalid")
+# Atom entry ids are tag: URIs (RFC 4151) minted under a domain the publisher held on a
+# date; set them once and never change them, or readers see every advisory again.
+FEED_TAG_AUTHORITY = os.environ.get("FEED_TAG_AUTHORITY", "akrites.invalid")
+FEED_TAG_DATE = os.environ.get("FEED_TAG_DATE", "2026-01-01")
 CSAF_PUBLISHER_ISSUING_AUTHORITY = os.environ.get(
     "CSAF_PUBLISHER_ISSUING_AUTHORITY",
     "Akrites coordinates the disclosure of vulnerabilities in open-source projects.",

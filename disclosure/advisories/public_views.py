@@ -213,10 +213,26 @@ def csaf_file(request: HttpRequest, year: int, filename: str) -> HttpResponse:
 # --------------------------------------------------------------------------- feed
 
 
+def tag_uri(specific: str) -> str:
+    """A ``tag:`` URI (RFC 4151) minted by this portal: Atom ids are IRIs that never
+    change, whatever address the portal is later reached at (RFC 4287, 4.2.6)."""
+    return f"tag:{settings.FEED_TAG_AUTHORITY},{settings.FEED_TAG_DATE}:{specific}"
+
+
 class AdvisoryFeed(Feed):
     feed_type = Atom1Feed
     title = "Akrites security advisories"
     subtitle = "Published advisories of the Akrites coordinated disclosure programme."
+
+    def feed_guid(self) -> str:
+        return tag_uri("advisories")
+
+    # RFC 4287: a feed whose entries have no author of their own names one.
+    def author_name(self) -> str:
+        return settings.CSAF_PUBLISHER_NAME
+
+    def author_email(self) -> str:
+        return settings.CSAF_PUBLISHER_CONTACT
 
     def link(self) -> str:
         return reverse("advisories:list")
@@ -241,7 +257,7 @@ class AdvisoryFeed(Feed):
         return item.get_absolute_url()
 
     def item_guid(self, item: Advisory) -> str:
-        return item.identifier
+        return tag_uri(f"advisory/{item.identifier}")
 
     item_guid_is_permalink = False
 

@@ -9,10 +9,13 @@ import hashlib
 import io
 import json
 import pathlib
+import re
+from xml.etree import ElementTree
 
 import jsonschema
 import pytest
 from csaf import audit_tree
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -169,6 +172,23 @@ def test_the_atom_feed_lists_published_advisories(client, public):
 
     assert response["Content-Type"].startswith("application/atom+xml")
     assert public.current_revision.content["title"] in response.content.decode()
+
+
+def test_the_atom_feed_has_tag_uri_ids_and_an_author(client, public):
+    """RFC 4287: atom:id is an IRI that never changes; a feed names an author when its
+    entries do not. The entry id no longer reads like a bare identifier."""
+    ns = {"atom": "http://www.w3.org/2005/Atom"}
+    # Our own response, not untrusted input.
+    feed = ElementTree.fromstring(client.get(reverse("advisories:feed")).content)  # noqa: S314
+    (entry,) = feed.findall("atom:entry", ns)
+    tag = f"tag:{settings.FEED_TAG_AUTHORITY},{settings.FEED_TAG_DATE}:"
+
+    assert feed.findtext("atom:id", namespaces=ns) == f"{tag}advisories"
+    assert entry.findtext("atom:id", namespaces=ns) == f"{tag}advisory/{public.identifier}"
+    assert feed.findtext("atom:author/atom:name", namespaces=ns) == settings.CSAF_PUBLISHER_NAME
+    assert re.fullmatch(
+        r"tag:[a-z0-9.-]+,\d{4}-\d{2}-\d{2}:[^\s]+", entry.findtext("atom:id", namespaces=ns)
+    )
 
 
 def test_provider_metadata_is_valid_under_the_csaf_provider_schema(client, public):
