@@ -8,10 +8,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cases import access, services, validators
+from cases.api_common import StrictCharField
 from cases.markdown import render_markdown
 from cases.models import (
     AffectedPackage,
@@ -170,16 +172,16 @@ class ReportSubmittedSerializer(ReportSerializer):
 class ReportCreateSerializer(serializers.Serializer):
     """A new report; identifiers are validated and normalised by ``cases.validators``."""
 
-    title = serializers.CharField(max_length=300)
-    description = serializers.CharField(help_text="Markdown.")
-    purl = serializers.CharField(
+    title = StrictCharField(max_length=300)
+    description = StrictCharField(help_text="Markdown.")
+    purl = StrictCharField(
         max_length=500, required=False, allow_blank=True, help_text="e.g. pkg:pypi/lib@1.2.0"
     )
-    vers = serializers.CharField(
+    vers = StrictCharField(
         max_length=500, required=False, allow_blank=True, help_text="e.g. vers:pypi/>=1.0|<1.4.2"
     )
-    cwe = serializers.CharField(max_length=12, required=False, allow_blank=True)
-    cvss_vector = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    cwe = StrictCharField(max_length=12, required=False, allow_blank=True)
+    cvss_vector = StrictCharField(max_length=200, required=False, allow_blank=True)
     wants_credit = serializers.BooleanField(required=False, default=True)
     organisation = serializers.SlugField(
         required=False, allow_blank=True, help_text="Slug of one of your organisations."
@@ -321,9 +323,20 @@ class ParticipantSerializer(serializers.ModelSerializer):
 # --------------------------------------------------------------------------- vulnerabilities
 
 
-class AffectedPackageSerializer(serializers.ModelSerializer):
+class StrictTextModelSerializer(serializers.ModelSerializer):
+    """Model text fields accept text only (``StrictCharField``): ``42`` is an error, not
+    the string ``"42"``."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+    }
+
+
+class AffectedPackageSerializer(StrictTextModelSerializer):
     fixed_versions = serializers.ListField(
-        child=serializers.CharField(max_length=100), required=False, default=list
+        child=StrictCharField(max_length=100), required=False, default=list
     )
 
     class Meta:
@@ -338,7 +351,7 @@ class AffectedPackageSerializer(serializers.ModelSerializer):
         return _validated(validators.normalise_vers, value)
 
 
-class VulnerabilitySerializer(serializers.ModelSerializer):
+class VulnerabilitySerializer(StrictTextModelSerializer):
     affected = AffectedPackageSerializer(many=True, required=False)
     severity = serializers.CharField(read_only=True)
     credits = serializers.SerializerMethodField()
@@ -433,7 +446,7 @@ class CommentSerializer(serializers.ModelSerializer):
 
 
 class CommentCreateSerializer(serializers.Serializer):
-    body = serializers.CharField(help_text="Markdown; raw HTML is removed.")
+    body = StrictCharField(help_text="Markdown; raw HTML is removed.")
     visibility = serializers.ChoiceField(
         choices=CommentVisibility.choices, default=CommentVisibility.ALL
     )

@@ -114,3 +114,39 @@ def test_a_proposal_whose_reason_is_a_number_is_a_field_error(
     )
 
     assert fields_of(response) == {"reason": ["Not a valid string."]}
+
+
+# ------------------------------------------------ text fields of cases' API serializers
+
+
+@pytest.mark.parametrize("field", ["title", "description", "purl", "cwe"])
+def test_a_report_whose_text_field_is_a_number_is_a_field_error(field: str, partner: Any) -> None:
+    finding = {"title": "Overflow in the parser", "description": "Details."} | {field: 42}
+
+    response = token_client(partner).post("/api/v1/reports/", finding, format="json")
+
+    assert field in fields_of(response)
+
+
+def test_a_comment_whose_body_is_a_number_is_a_field_error(
+    partner_case: Case, partner: Any
+) -> None:
+    response = token_client(partner).post(
+        f"/api/v1/cases/{partner_case.reference}/comments/", {"body": 7}, format="json"
+    )
+
+    assert "body" in fields_of(response)
+
+
+def test_a_vulnerability_whose_title_is_a_number_is_a_field_error(
+    case: Case, maintainer: Any
+) -> None:
+    response = token_client(maintainer).post(
+        f"/api/v1/cases/{case.reference}/vulnerabilities/",
+        {"title": 12345, "affected": [{"purl": "pkg:pypi/libexample", "fixed_versions": [1]}]},
+        format="json",
+    )
+
+    fields = fields_of(response)
+    assert "title" in fields
+    assert any(key.startswith("affected") for key in fields), fields
