@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import Case as SqlCase
 from django.db.models import CharField, F, Prefetch, Q, Value, When
 
-from cases.access.core import is_sirt, participant_rows_q, roles_by_case
+from cases.access.core import is_sirt, participant_rows_q
 from cases.access.roles import ROLE_ACTIONS, Role
 from cases.models import Case, CaseQuerySet, Credit, Participant, Report
 from cases.types import AnyUser
@@ -132,27 +132,22 @@ class FieldVisibility:
 
 def with_shown_titles(user: AnyUser, cases: Iterable[Case]) -> list[Case]:
     """The cases (visible to ``user``), each with ``shown_title``: the title exactly as
-    ``CaseAccess.case_title`` decides it, for a whole list in at most two queries."""
+    ``CaseAccess.case_title`` decides it, for a whole list in at most one query (the
+    rule is ``readable_title_q``, the same that search uses)."""
     cases = list(cases)
     for case in cases:
         case.shown_title = case.title  # type: ignore[attr-defined]  # for lists only
     pending = [c for c in cases if c.title_from_report_id is not None]
-    if not pending or is_sirt(user):
+    condition = readable_title_q(user)
+    if not pending or condition is None:
         return cases
-    own: set[int] = set()
-    if user.is_authenticated:
-        own = set(
-            Report.objects.filter(
-                reporter=user, pk__in=[c.title_from_report_id for c in pending]
-            ).values_list("pk", flat=True)
-        )
-    readers = {
-        pk
-        for pk, roles in roles_by_case(user, [c.pk for c in pending]).items()
-        if any("view_reporters" in ROLE_ACTIONS[role] for role in roles)
-    }
+    readable = set(
+        Case.objects.filter(pk__in=[c.pk for c in pending])
+        .filter(condition)
+        .values_list("pk", flat=True)
+    )
     for case in pending:
-        if case.title_from_report_id not in own and case.pk not in readers:
+        if case.pk not in readable:
             case.shown_title = CASE_TITLE_UNDER_REVIEW  # type: ignore[attr-defined]
     return cases
 
