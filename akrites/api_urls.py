@@ -24,6 +24,7 @@ router.register("cases", cases_api.CaseViewSet, basename="case")
 router.register(f"{CASE}/participants", cases_api.ParticipantViewSet, basename="participant")
 router.register(f"{CASE}/vulnerabilities", cases_api.VulnerabilityViewSet, basename="vulnerability")
 router.register(f"{CASE}/comments", cases_api.CommentViewSet, basename="comment")
+router.register(f"{CASE}/vendor-statuses", cases_api.VendorStatusViewSet, basename="vendor-status")
 
 disclosure_api.register(router, CASE)
 notifications_api.register(router)

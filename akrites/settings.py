@@ -271,6 +271,22 @@ SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 30 * 60)
 # Invitation links (cases/accounts/invitations.py) work once, for this many seconds.
 INVITATION_MAX_AGE = env_int("INVITATION_MAX_AGE", 7 * 24 * 3600)
 
+# Reporting without an account (cases/public_intake.py; README, "Reporting without an
+# account"): the confirmation link works once, for this many seconds; unconfirmed
+# reports are purged after it. Submissions per address and per client IP and hour.
+PUBLIC_REPORT_CONFIRM_MAX_AGE = env_int("PUBLIC_REPORT_CONFIRM_MAX_AGE", 48 * 3600)
+PUBLIC_REPORT_RATE_PER_ADDRESS = os.environ.get("PUBLIC_REPORT_RATE_PER_ADDRESS", "5/hour")
+PUBLIC_REPORT_RATE_PER_IP = os.environ.get("PUBLIC_REPORT_RATE_PER_IP", "20/hour")
+# Files of a form sent back with errors are kept this many seconds for the retry.
+UPLOAD_STASH_MAX_AGE = env_int("UPLOAD_STASH_MAX_AGE", 3600)
+# /.well-known/security.txt (RFC 9116); Expires is computed: now + SECURITY_TXT_DAYS.
+SECURITY_TXT_CONTACT = env_list(
+    "SECURITY_TXT_CONTACT", f"{SITE_URL}/report/,mailto:security@akrites.invalid"
+)
+SECURITY_TXT_POLICY = os.environ.get("SECURITY_TXT_POLICY", f"{SITE_URL}/report/")
+SECURITY_TXT_LANGUAGES = os.environ.get("SECURITY_TXT_LANGUAGES", "en")
+SECURITY_TXT_DAYS = env_int("SECURITY_TXT_DAYS", 180)
+
 # Second factor (django-otp): the issuer shown in authenticator apps.
 OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Akrites")
 
@@ -372,6 +388,11 @@ REPORT_BATCH_INLINE_MAX = env_int("REPORT_BATCH_INLINE_MAX", 50)
 DUPLICATE_READING_MINUTES = env_int("DUPLICATE_READING_MINUTES", 30)
 # How long the SIRT dashboard's portal-wide counts are kept (cases/dashboard.py).
 DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 60)
+# The SIRT's first-response target for a new report (the work queue marks older ones):
+# the OpenSSF guide for maintainers asks for an acknowledgement within 1-2 days.
+TRIAGE_FIRST_RESPONSE_HOURS = env_int("TRIAGE_FIRST_RESPONSE_HOURS", 48)
+# How many rows each section of the SIRT's work queue shows (cases/dashboard.py).
+WORK_QUEUE_ROWS = env_int("WORK_QUEUE_ROWS", 5)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Akrites API",
     "DESCRIPTION": (
@@ -396,6 +417,8 @@ SPECTACULAR_SETTINGS = {
         "ReleaseStatusEnum": "disclosure.models.release.ReleaseStatus",
         "DeploymentStatusEnum": "disclosure.models.release.DeploymentStatus",
         "AdvisoryStateEnum": "disclosure.models.advisory.AdvisoryState",
+        "VendorStatusValueEnum": "cases.models.vendor_status.VendorStatusValue",
+        "VexJustificationEnum": "cases.models.vendor_status.Justification",
     },
 }
 
@@ -507,6 +530,9 @@ NOTIFY_SEND_BUDGET_SECONDS = env_int("NOTIFY_SEND_BUDGET_SECONDS", 0)
 # while the first may still be sending it.
 NOTIFY_LEASE_SECONDS = env_int("NOTIFY_LEASE_SECONDS", 300)
 NOTIFY_DIGEST_HOUR = env_int("NOTIFY_DIGEST_HOUR", 7)
+# Days after an organisation joins a case (or a vulnerability is added) before the sweep
+# reminds it, once per vulnerability, to give its vendor status (cases/services/vendor_status.py).
+VENDOR_STATUS_REMINDER_DAYS = env_int("VENDOR_STATUS_REMINDER_DAYS", 7)
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
 WEBHOOK_DISABLE_AFTER = env_int("WEBHOOK_DISABLE_AFTER", 10)
 # Local receivers (127.0.0.1) only in development and tests; production refuses
@@ -522,7 +548,9 @@ BENCH_FLOOR_VIEW = env_bool("BENCH_FLOOR_VIEW", False)
 # Advisories (disclosure/README.md "Advisory"): public identifiers and the publisher
 # named in CSAF, OSV and CVE files.
 ADVISORY_ID_PREFIX = os.environ.get("ADVISORY_ID_PREFIX", "AKRITES")
-OSV_ID_PREFIX = os.environ.get("OSV_ID_PREFIX", "AKR")
+# OSV record ids, AKRV-<year>-<nnnn>: a namespace of their own, never mistaken for a
+# case reference (AKR-...) or an advisory (AKRITES-...); disclosure/README.md, "Identifiers".
+OSV_ID_PREFIX = os.environ.get("OSV_ID_PREFIX", "AKRV")
 # The CVE Program organisation UUID of our CNA (providerMetadata.orgId in CVE records).
 CVE_ORG_ID = os.environ.get("CVE_ORG_ID", "7e1c3d2a-4b5f-4c6d-8e9f-0a1b2c3d4e5f")
 CVE_ORG_SHORT_NAME = os.environ.get("CVE_ORG_SHORT_NAME", "Akrites")

@@ -5,11 +5,14 @@ from django.urls import include, path
 
 from akrites.health import healthz, healthz_live, healthz_ready
 from cases import audit_views
+from cases.views.public_report import security_txt
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("healthz/live", healthz_live, name="healthz_live"),
     path("healthz/ready", healthz_ready, name="healthz_ready"),
+    # RFC 9116, from settings (cases/views/public_report.py).
+    path(".well-known/security.txt", security_txt, name="security_txt"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),

@@ -1,11 +1,13 @@
 """``make bench``: build the data sets if needed, run every scenario, print the table.
 
-    python -m bench [--iterations 30] [--seconds 60] [--clients 50] [--skip-http]
+    python -m bench [--iterations 30] [--seconds 60] [--clients 50] [--skip-http] [--huge]
 
 Two databases, each built once by ``seed_scale`` and reused afterwards:
 ``DATABASE_URL`` (100,000 cases) and ``BENCH_SMALL_DATABASE_URL`` (10,000 cases and
 10,000 reports; default: the first name with ``_10k`` appended), for the targets
-that compare a figure with itself at a tenth of the size. Results are printed as
+that compare a figure with itself at a tenth of the size; with ``--huge``,
+``BENCH_HUGE_DATABASE_URL`` (default: the first name with ``_1m``; 1,000,000 cases)
+for the lists and the case page at ten times the size. Results are printed as
 a Markdown table and saved to ``.data/bench-results.json``.
 """
 
@@ -23,6 +25,19 @@ from typing import Any
 from bench import report
 
 ROOT = Path(__file__).resolve().parent.parent
+# What the 1,000,000-case comparison measures (``--huge``): the pages whose cost must
+# not grow with the portal, and their floors.
+HUGE_SCENARIOS = ",".join(
+    [
+        "floor_web",
+        "floor_api",
+        "maintainer_case_list_web",
+        "maintainer_case_list_api",
+        "partner_api_cursor_pages",
+        "ordinary_case_detail",
+        "large_case_detail",
+    ]
+)
 PY = sys.executable
 
 
@@ -75,10 +90,17 @@ def main() -> None:
     parser.add_argument("--skip-http", action="store_true", help="only in-process scenarios")
     parser.add_argument("--skip-small", action="store_true", help="no 10,000-case comparison")
     parser.add_argument("--only", default="", help="comma-separated scenario names")
+    parser.add_argument(
+        "--huge",
+        action="store_true",
+        help="also measure the lists and the case page at --huge-cases (built once, long)",
+    )
+    parser.add_argument("--huge-cases", type=int, default=1_000_000)
     args = parser.parse_args()
 
     large_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/akrites_scale")
     small_url = os.environ.get("BENCH_SMALL_DATABASE_URL", f"{large_url}_10k")
+    huge_url = os.environ.get("BENCH_HUGE_DATABASE_URL", f"{large_url}_1m")
     if not large_url.startswith(("postgres://", "postgresql://")):
         sys.exit("make bench needs DATABASE_URL=postgres://... (the data set is loaded with COPY)")
 
@@ -86,6 +108,8 @@ def main() -> None:
     ensure_database(large_url, args.cases, None)
     if not args.skip_small:
         ensure_database(small_url, args.small_cases, args.small_cases)
+    if args.huge:
+        ensure_database(huge_url, args.huge_cases, None)
     subprocess.run(
         [PY, "manage.py", "collectstatic", "--noinput", "-v0"],
         cwd=ROOT,
@@ -99,6 +123,9 @@ def main() -> None:
     if not args.skip_small:
         print(f"In-process scenarios at {args.small_cases:,} cases ...", file=sys.stderr)
         results["small"] = run_scenarios(small_url, args.iterations, args.only)
+    if args.huge:
+        print(f"In-process scenarios at {args.huge_cases:,} cases ...", file=sys.stderr)
+        results["huge"] = run_scenarios(huge_url, args.iterations, args.only or HUGE_SCENARIOS)
     if not args.skip_http:
         from bench import http
 

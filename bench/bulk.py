@@ -33,6 +33,11 @@ def _default(field: models.Field) -> Any:
     )
 
 
+def _table_columns(table: str) -> set[str]:
+    with connection.cursor() as cursor:
+        return {c.name for c in connection.introspection.get_table_description(cursor, table)}
+
+
 class Loader:
     """Allocates ids and COPYs rows into one model's table, in the current transaction."""
 
@@ -53,7 +58,14 @@ class Loader:
         return range(start, start + n)
 
     def copy(self, model: type[models.Model], columns: list[str], rows: Iterable[tuple]) -> int:
-        fields = {f.column: f for f in model._meta.local_concrete_fields}
+        # Only the columns the table has: a field whose migration is not written or not
+        # applied yet (work in progress in the same checkout) is left out, not an error.
+        present = _table_columns(model._meta.db_table)
+        fields = {
+            f.column: f
+            for f in model._meta.local_concrete_fields
+            if f.column in present or f.column in columns
+        }
         unknown = set(columns) - set(fields)
         if unknown:
             raise ValueError(f"{model._meta.label} has no columns {sorted(unknown)}")

@@ -70,7 +70,7 @@ def disclosure_rows(seeder: ScaleSeeder) -> None:
         ProjectRelease,
         ReleasePlan,
     )
-    from disclosure.models.advisory import AdvisoryCounter
+    from disclosure.models.advisory import AdvisoryCounter, OsvIdCounter, OsvIdentifier
     from disclosure.models.release import working_days_before
 
     s, L, now = seeder, seeder.loader, seeder.now
@@ -168,7 +168,6 @@ def disclosure_rows(seeder: ScaleSeeder) -> None:
                 (
                     plan,
                     p,
-                    "1.9.3",
                     f"https://git.example.org/{s.project_name[p]}/commit/f1x",
                     status,
                     fixed_at,
@@ -231,7 +230,6 @@ def disclosure_rows(seeder: ScaleSeeder) -> None:
             "id",
             "plan_id",
             "project_id",
-            "fixed_version",
             "fix_url",
             "status",
             "ready_at",
@@ -284,6 +282,8 @@ def disclosure_rows(seeder: ScaleSeeder) -> None:
     public = [c for c in cases if c["state"] in PUBLIC]
     prefix, osv = settings.ADVISORY_ID_PREFIX, settings.OSV_ID_PREFIX
     per_year: dict[int, int] = {}
+    osv_per_year: dict[int, int] = {}
+    osv_rows: list[tuple[Any, ...]] = []
     adv_ids = L.ids(Advisory, len(public))
     rev_ids = L.ids(AdvisoryRevision, len(public))
     advisories, revisions = [], []
@@ -292,9 +292,14 @@ def disclosure_rows(seeder: ScaleSeeder) -> None:
         year = c["public_at"].year
         per_year[year] = per_year.get(year, 0) + 1
         identifier = f"{prefix}-{year}-{per_year[year]:04d}"
-        sequence = f"{year}-{per_year[year]:04d}"
         summary = f"{c['flaw'][0]} ({c['flaw'][1]}) reachable from untrusted input."
-        content = _content(s, c, identifier, sequence, summary, osv, org_name, cwe_name)
+        # OSV ids: a sequence of their own, assigned at publication (OsvIdentifier).
+        osv_ids = []
+        for vuln in c["vuln_info"]:
+            osv_per_year[year] = osv_per_year.get(year, 0) + 1
+            osv_ids.append(f"{osv}-{year}-{osv_per_year[year]:04d}")
+            osv_rows.append((osv_ids[-1], adv_ids[k], vuln[0], c["public_at"]))
+        content = _content(s, c, identifier, summary, osv_ids, org_name, cwe_name)
         published = c["public_at"]
         advisories.append(
             (
@@ -365,6 +370,13 @@ def disclosure_rows(seeder: ScaleSeeder) -> None:
         revisions,
     )
     L.copy(AdvisoryCounter, ["year", "last_number"], sorted(per_year.items()))
+    osv_pks = L.ids(OsvIdentifier, len(osv_rows))
+    L.copy(
+        OsvIdentifier,
+        ["id", "osv_id", "advisory_id", "vulnerability_id", "assigned_at"],
+        [(pk, *row) for pk, row in zip(osv_pks, osv_rows, strict=True)],
+    )
+    L.copy(OsvIdCounter, ["year", "last_number"], sorted(osv_per_year.items()))
 
 
 def _org_names() -> dict[int, str]:
@@ -382,9 +394,8 @@ def _content(
     s: ScaleSeeder,
     c: dict[str, Any],
     identifier: str,
-    sequence: str,
     summary: str,
-    osv: str,
+    osv_ids: list[str],
     org_name: dict[int, str],
     cwe_name: Any,
 ) -> dict[str, Any]:
@@ -410,7 +421,7 @@ def _content(
         vulns.append(
             {
                 "vulnerability_id": vid,
-                "osv_id": f"{osv}-{sequence}-{n}",
+                "osv_id": osv_ids[n - 1],
                 "title": title,
                 "description": "See the case summary.",
                 "cwe": c["flaw"][1],
@@ -460,7 +471,14 @@ def csaf_case(seeder: ScaleSeeder) -> None:
 
     from cases import services
     from cases.models import AffectedPackage, Case, Project, Vulnerability
-    from disclosure.models import Advisory, Embargo, EmbargoState
+    from disclosure.models import (
+        Advisory,
+        Embargo,
+        EmbargoState,
+        ProjectRelease,
+        ReleasePlan,
+        ReleaseStatus,
+    )
 
     User = get_user_model()
     coordinator = User.objects.get(pk=seeder.bench_coordinator)
@@ -499,6 +517,21 @@ def csaf_case(seeder: ScaleSeeder) -> None:
                 fixed_versions=[f"{v}.{p}.9"],
             )
     Case.objects.filter(pk=case.pk).update(state=CaseState.RELEASED)
+    # The release gate (disclosure/models/gate.py): every project released its fix.
+    released = seeder.now - timedelta(hours=2)
+    plan = ReleasePlan.objects.create(
+        case=case, target_at=released, fixed_at=released, released_at=released
+    )
+    ProjectRelease.objects.bulk_create(
+        ProjectRelease(
+            plan=plan,
+            project=project,
+            status=ReleaseStatus.RELEASED,
+            ready_at=released,
+            released_at=released,
+        )
+        for project in projects
+    )
     Embargo.objects.update_or_create(
         case=case,
         defaults={

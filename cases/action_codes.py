@@ -65,6 +65,9 @@ timeline.register("case.opened", "Case opened from a report")
 timeline.register("case.details.edited", _details_edited)
 timeline.register("case.report.merged", "A duplicate report was merged into this case")
 timeline.register(
+    "case.report.merge_undone", "The merge of a duplicate report was undone; it is back in triage"
+)
+timeline.register(
     "case.duplicate.merged", lambda d: f"Case {d.get('case', '')} merged into this one"
 )
 timeline.register("case.participant.added", _participant_added)
@@ -82,6 +85,36 @@ timeline.register("case.credit.added", "Credit added to a vulnerability")
 timeline.register("case.credit.removed", "Credit removed from a vulnerability")
 timeline.register("case.credit.consent_given", "Consent to a credit given")
 timeline.register("case.credit.consent_withdrawn", "Consent to a credit withdrawn")
+
+# Vendor status (services/vendor_status.py). The entries are read only by the SIRT and
+# the organisation concerned (cases.access.vendors); never the statement or the note.
+_VENDOR_STATUS_LABELS = {
+    "under_investigation": "under investigation",
+    "affected": "affected",
+    "not_affected": "not affected",
+    "fixed": "fixed",
+}
+
+
+def _vendor_status_set(data: Mapping[str, Any]) -> str:
+    status = str(data.get("status") or "")
+    text = f"Vendor status of {data.get('organisation') or 'an organisation'}"
+    if data.get("vulnerability_id"):
+        text += f" on vulnerability #{data['vulnerability_id']}"
+    text += f": {_VENDOR_STATUS_LABELS.get(status, status or '?')}"
+    if data.get("justification"):
+        text += f" ({str(data['justification']).replace('_', ' ')})"
+    if data.get("on_behalf"):
+        text += ", set by a coordinator on its behalf"
+    return text
+
+
+def _vendor_status_reminded(data: Mapping[str, Any]) -> str:
+    return f"{data.get('organisation') or 'An organisation'} reminded to give its vendor status"
+
+
+timeline.register("case.vendor_status.set", _vendor_status_set)
+timeline.register("case.vendor_status.reminded", _vendor_status_reminded)
 
 # --------------------------------------------------------------------------- audit
 
@@ -104,8 +137,34 @@ audit.register(
     lambda d: f"Member role changed from {d.get('old_role', '?')} to {d.get('role', '?')}",
 )
 audit.register("organisation.member.removed", "Member removed from the organisation")
+# Onboarding and open intake (cases/onboarding.py, cases/public_intake.py).
+audit.register("organisation.created", "Organisation created")
+audit.register(
+    "organisation.updated",
+    lambda d: "Organisation edited" + (f" ({', '.join(d['fields'])})" if d.get("fields") else ""),
+)
+audit.register("project.created", "Project created")
+audit.register(
+    "project.updated",
+    lambda d: "Project edited" + (f" ({', '.join(d['fields'])})" if d.get("fields") else ""),
+)
+audit.register("onboarding.invitation.sent", "Organisation invited to register")
+audit.register("onboarding.invitation.accepted", "Organisation registered through an invitation")
+audit.register("onboarding.invitation.revoked", "Organisation invitation revoked")
+audit.register(
+    "report.public.confirmed",
+    lambda d: (
+        "Report sent without an account confirmed"
+        + (" (account created)" if d.get("new_account") else "")
+    ),
+)
 audit.register("case.participant.added", lambda d: f"Participant added as {_role(d)}".strip())
 audit.register("case.participant.removed", lambda d: f"Participant ({_role(d)}) removed")
+audit.register("case.report.merge_undone", "Merge of a duplicate report undone (back in triage)")
+audit.register(
+    "case.bulk.applied",
+    lambda d: f"Bulk action {d.get('bulk_action', '?')} on {d.get('count', '?')} case(s)",
+)
 audit.register("api.token.created", "API token created")
 audit.register("api.token.revoked", "API token revoked")
 audit.register("attachment.downloaded", "Attachment downloaded")

@@ -31,9 +31,14 @@ from cases.models import (
     Project,
     Report,
     ReportBatch,
+    ReportMerge,
+    SavedFilter,
     TimelineEntry,
+    VendorStatus,
     Vulnerability,
 )
+from cases.models.people import OnboardingInvitation
+from cases.models.reports import HeldUpload, PendingReport
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -57,7 +62,7 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "kind", "created_at"]
+    list_display = ["name", "slug", "kind", "security_contact", "created_at"]
     list_filter = ["kind"]
     search_fields = ["name", "slug"]
     readonly_fields = ["group"]
@@ -231,5 +236,60 @@ class InvitationAdmin(ReadOnlyAdmin):
     list_select_related = ["organisation", "invited_by"]
 
 
+@admin.register(OnboardingInvitation)
+class OnboardingInvitationAdmin(ReadOnlyAdmin):
+    """Sent, listed and revoked at /organisations/invitations/ (cases/onboarding.py)."""
+
+    list_display = ["email", "organisation_name", "invited_by", "created_at", "accepted_at"]
+    search_fields = ["email", "organisation_name"]
+    list_select_related = ["invited_by"]
+    exclude = ["token_hash"]
+
+
+@admin.register(PendingReport)
+class PendingReportAdmin(ReadOnlyAdmin):
+    """Reports sent without an account, held until confirmed (cases/public_intake.py);
+    their content is the submitter's until they confirm it: not shown here."""
+
+    list_display = ["id", "created_at", "expires_at", "confirmed_at", "report"]
+    fields = ["created_at", "expires_at", "confirmed_at", "report"]
+
+
+@admin.register(HeldUpload)
+class HeldUploadAdmin(ReadOnlyAdmin):
+    """Files kept for a form's retry or a held report (cases/upload_stash.py); purged
+    when they expire."""
+
+    list_display = ["original_name", "size", "content_type", "created_at", "expires_at"]
+    fields = ["original_name", "size", "content_type", "created_at", "expires_at"]
+
+
 # The User admin with the "Reset second factor" action lives with the accounts code.
 from cases.accounts import admin as accounts_admin  # noqa: E402, F401
+
+
+@admin.register(VendorStatus)
+class VendorStatusAdmin(ReadOnlyAdmin):
+    """Read-only: statuses are given on the case page or through the API
+    (``services.set_vendor_status``), each change a timeline entry."""
+
+    list_display = ["vulnerability", "organisation", "status", "justification", "public", "set_at"]
+    list_filter = ["status", "public"]
+    search_fields = ["organisation__name", "vulnerability__case__reference"]
+
+
+@admin.register(ReportMerge)
+class ReportMergeAdmin(ReadOnlyAdmin):
+    """Read-only: merges and their undoing go through the triage page
+    (``services.merge_report_into_case``, ``services.undo_report_merge``)."""
+
+    list_display = ["report", "case", "merged_by", "merged_at", "undone_by", "undone_at"]
+    search_fields = ["case__reference", "report__title"]
+    list_select_related = ["report", "case", "merged_by", "undone_by"]
+
+
+@admin.register(SavedFilter)
+class SavedFilterAdmin(admin.ModelAdmin):
+    list_display = ["name", "owner", "query", "updated_at"]
+    search_fields = ["name", "owner__username"]
+    list_select_related = ["owner"]

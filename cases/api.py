@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, Any
 import django_filters
 from django.conf import settings
 from django.db.models import QuerySet
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import api_view
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -40,6 +41,7 @@ from cases.models import (
     Report,
     ReportStatus,
     Severity,
+    VendorStatus,
     Vulnerability,
 )
 from cases.serializers import (
@@ -53,7 +55,10 @@ from cases.serializers import (
     ReportCreateSerializer,
     ReportSerializer,
     ReportSubmittedSerializer,
+    VendorStatusSerializer,
+    VendorStatusSetSerializer,
     VulnerabilitySerializer,
+    case_list_items,
 )
 from cases.types import AuthenticatedRequest, User
 
@@ -229,11 +234,6 @@ class CaseFilter(django_filters.FilterSet):
         fields = ["state", "severity", "project", "updated_since"]
 
 
-def _roles_by_case(user: User, cases: list[Case]) -> dict[int, frozenset[str]]:
-    """My roles on a page of cases in one query (not one per case)."""
-    return access.roles_by_case(user, [c.pk for c in cases])
-
-
 @extend_schema_view(
     list=extend_schema(tags=["cases"], summary="Cases I can see"),
     retrieve=extend_schema(tags=["cases"], summary="One case, by reference"),
@@ -252,7 +252,7 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet:
         if building_schema(self):
             return Case.objects.none()
-        cases = Case.objects.visible_to(self.request.user).prefetch_related("projects")
+        cases = Case.objects.visible_to(self.request.user)
         if self.request.query_params.get("search"):
             cases = access.with_searchable_title(cases, self.request.user)
         return cases
@@ -260,16 +260,26 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
     def get_serializer_class(self) -> type:
         return CaseDetailSerializer if self.action == "retrieve" else CaseSerializer
 
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        # Without a filter in the query string django-filter builds and validates a form
+        # only to return the queryset unchanged: a sync client's plain page skips it.
+        # Any filter parameter, even empty (``updated_since=``, a 400), goes through it.
+        params = self.request.query_params
+        plain = not any(name in params for name in CaseFilter.base_filters)
+        for backend in self.filter_backends:
+            if plain and issubclass(backend, DjangoFilterBackend):
+                continue
+            queryset = backend().filter_queryset(self.request, queryset, self)
+        return queryset
+
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        queryset = self.filter_queryset(self.get_queryset())
-        # Titles as the access module shows them (``shown_title``), the page at once.
-        page = self.paginate_queryset(queryset)
+        user = self.request.user
+        # One query for the page: titles as the access module shows them, the projects
+        # and my roles folded in (``access.case_rows``), read as rows, not instances.
+        rows = access.case_rows(user, self.filter_queryset(self.get_queryset()))
+        page = self.paginate_queryset(rows)
         assert page is not None  # the default pagination: a list is always paged
-        page = access.with_shown_titles(self.request.user, page)
-        context = self.get_serializer_context()
-        context["roles_by_case"] = _roles_by_case(self.request.user, page)
-        serializer = self.get_serializer_class()(page, many=True, context=context)
-        return self.get_paginated_response(serializer.data)
+        return self.get_paginated_response(case_list_items(access.complete_rows(user, page)))
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         case, case_access = access.get_case_for(self.request.user, kwargs["case_reference"])
@@ -417,10 +427,6 @@ class VulnerabilityViewSet(
             "cvss3_vector": vuln.cvss3_vector,
             "cvss4_vector": vuln.cvss4_vector,
             "cve_id": vuln.cve_id,
-            "affected": [
-                {"purl": a.purl, "vers": a.vers, "fixed_versions": a.fixed_versions}
-                for a in vuln.affected.all()
-            ],
         }
 
     def _save(
@@ -437,7 +443,8 @@ class VulnerabilityViewSet(
             cvss3_vector=data.get("cvss3_vector", ""),
             cvss4_vector=data.get("cvss4_vector", ""),
             cve_id=data.get("cve_id", ""),
-            affected=[dict(a) for a in data.get("affected", [])],
+            # Rows only when sent (a PATCH without them keeps them as they are).
+            affected=[dict(a) for a in data["affected"]] if "affected" in data else None,
         )
         return self.case_and_access()[1].vulnerabilities().get(pk=saved.pk)
 
@@ -498,3 +505,103 @@ class CommentViewSet(
         )
         comment = Comment.objects.select_related("author", "organisation").get(pk=comment.pk)
         return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+
+
+# --------------------------------------------------------------------------- vendor status
+
+
+@extend_schema_view(
+    list=extend_schema(
+        tags=["vendor status"],
+        summary="Vendor statuses of a case I may read",
+        description=(
+            "Coordinators read every status; an organisation's members its own; everyone "
+            "in the case the statuses marked public once the advisory is published. A "
+            "vendor without a row has not answered."
+        ),
+    ),
+    create=extend_schema(
+        tags=["vendor status"],
+        summary="Give my organisation's status on a vulnerability",
+        description=(
+            "Members of a maintainer, partner or downstream organisation of the case set "
+            "its status; coordinators set it on an organisation's behalf with a `note`. "
+            "`justification` is required for `not_affected` and refused otherwise. "
+            "Changing a status that exists needs its `version` (or If-Match): 409 when "
+            "stale. 201 for a first status, 200 for a change."
+        ),
+        request=VendorStatusSetSerializer,
+        responses={201: VendorStatusSerializer, 200: VendorStatusSerializer},
+        parameters=[IF_MATCH_PARAMETER],
+    ),
+)
+class VendorStatusViewSet(
+    IdempotentPostMixin,
+    CaseChildMixin,
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = VendorStatusSerializer
+    pagination_class = None
+    filter_backends: list = []
+
+    def get_queryset(self) -> QuerySet:
+        if building_schema(self):
+            return VendorStatus.objects.none()
+        _, case_access = self.case_and_access()
+        return access.visible_vendor_statuses(case_access)
+
+    def get_serializer_context(self) -> dict:
+        context = super().get_serializer_context()
+        if not building_schema(self):
+            context["access"] = self.case_and_access()[1]
+        return context
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        case, case_access = self.case_and_access()
+        choices = access.settable_organisations(case_access)
+        # Permission before validation: a 403 must not depend on what the body holds.
+        if not choices.exists():
+            raise PermissionDenied("You give no vendor status on this case.")
+        serializer = VendorStatusSetSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        vulnerability = case.vulnerabilities.filter(pk=data["vulnerability"]).first()
+        if vulnerability is None:
+            raise ValidationError({"vulnerability": ["Choose a vulnerability of this case."]})
+        if data.get("organisation"):
+            vendors = access.vendor_organisations(case)
+            organisation = vendors.filter(slug=data["organisation"]).first()
+            if organisation is None:
+                raise ValidationError(
+                    {"organisation": ["Name an organisation asked for a status on this case."]}
+                )
+        else:
+            mine = list(choices[:2])
+            if len(mine) != 1:
+                raise ValidationError(
+                    {"organisation": ["Name the organisation whose status this is."]}
+                )
+            organisation = mine[0]
+        existed = VendorStatus.objects.filter(
+            vulnerability=vulnerability, organisation=organisation
+        ).exists()
+        row = services.set_vendor_status(
+            case,
+            self.request.user,
+            vulnerability=vulnerability,
+            organisation=organisation,
+            status=data["status"],
+            justification=data["justification"],
+            statement=data["statement"],
+            public=data["public"],
+            product=data["product"],
+            note=data["note"],
+            expected_version=_expected_version(request, data.get("version")),
+        )
+        row = access.visible_vendor_statuses(case_access).get(pk=row.pk)
+        body = VendorStatusSerializer(row, context=self.get_serializer_context()).data
+        response = Response(body, status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
+        response["ETag"] = f'"{row.version}"'
+        return response

@@ -111,7 +111,8 @@ def building_schema(view: Any) -> bool:
 
 
 def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
-    """DRF's nested error detail as {"field.sub.0": ["message"]}."""
+    """DRF's nested error detail as {"field.sub[0].name": ["message"]}: list items by
+    their index in brackets, as a JSON path names them."""
     out: dict[str, list[str]] = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
@@ -122,7 +123,7 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
             out[prefix or api_settings.NON_FIELD_ERRORS_KEY] = [str(v) for v in detail]
         else:
             for i, value in enumerate(detail):
-                out.update(_flatten(value, f"{prefix}.{i}" if prefix else str(i)))
+                out.update(_flatten(value, f"{prefix}[{i}]" if prefix else f"[{i}]"))
     else:
         out[prefix or api_settings.NON_FIELD_ERRORS_KEY] = [str(detail)]
     return out

@@ -1,9 +1,12 @@
-"""What the home page shows: deadlines, the triage queue, the maintainer inbox.
+"""What the home page shows: deadlines, the triage queue, the SIRT's work queue, the
+maintainer inbox.
 
 ``upcoming_deadlines(user, days)`` collects deadlines from every registered source.
 A source is a function ``(cases, until) -> iterable of Deadline`` that receives the
 cases the user may see (already filtered by ``cases.access``) and the horizon; other
 apps add theirs with ``register_deadline_source`` (e.g. in ``AppConfig.ready``).
+``work_queue(user)`` gives the coordinator's work queue, section by section (below);
+other apps add sections with ``register_queue_source``.
 """
 
 from __future__ import annotations
@@ -18,10 +21,12 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from cases import access
 from cases.models import Case, CaseState, Participant, ReportStatus, TimelineEntry
+from cases.services import vendor_status
 from cases.types import AnyUser, User
 
 logger = logging.getLogger(__name__)
@@ -57,6 +62,11 @@ def _takes_limit(source: DeadlineSource) -> bool:
     return "limit" in inspect.signature(source).parameters
 
 
+def _takes_user(source: DeadlineSource) -> bool:
+    """A source that takes ``user=`` shows each persona only their own deadlines."""
+    return "user" in inspect.signature(source).parameters
+
+
 def upcoming_deadlines(user: User, days: int = 14, limit: int | None = None) -> list[Deadline]:
     """Deadlines of the user's visible cases up to ``days`` from now, overdue ones included;
     with ``limit``, only the ``limit`` soonest (each source fetches no more than that)."""
@@ -64,7 +74,10 @@ def upcoming_deadlines(user: User, days: int = 14, limit: int | None = None) -> 
     until = timezone.now() + timedelta(days=days)
     found: list[Deadline] = []
     for source in _SOURCES:
-        rows = source(cases, until, limit=limit) if _takes_limit(source) else source(cases, until)
+        kwargs: dict[str, Any] = {"limit": limit} if _takes_limit(source) else {}
+        if _takes_user(source):
+            kwargs["user"] = user
+        rows = source(cases, until, **kwargs)
         found.extend(rows)
     return sorted(found, key=lambda d: d.at)[:limit]
 
@@ -139,3 +152,126 @@ def recent_activity(user: User, limit: int = 15) -> QuerySet:
     if not access.is_sirt(user):  # the SIRT reads every entry
         entries = access.filter_timeline(entries, None, user)
     return entries.select_related("case", "actor").order_by("-created_at", "-id")[:limit]
+
+
+# --------------------------------------------------------------------------- work queue
+#
+# The SIRT's work queue on the dashboard: what waits for a coordinator, one section a
+# kind of work, each row a link to the exact place to act. This module gives the
+# sections it knows (reports to triage, vendor statuses missing); the higher layers add
+# theirs with ``register_queue_source`` from their ``AppConfig.ready()`` (advisories to
+# review, embargo proposals to decide, failed notifications). A source answers with a
+# count and its first ``limit`` rows in a bounded number of queries (no query per row).
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    label: str
+    url: str
+    since: datetime | None = None
+    detail: str = ""
+    late: bool = False
+
+
+@dataclass(frozen=True)
+class QueueSection:
+    key: str
+    title: str
+    items: list[QueueItem]
+    count: int
+    more_url: str = ""
+    empty: str = "Nothing waiting."
+    note: str = ""
+
+    @property
+    def more(self) -> int:
+        return max(0, self.count - len(self.items))
+
+
+# ``source(user, limit) -> QueueSection``, called for SIRT members only.
+QueueSource = Callable[[User, int], QueueSection]
+_QUEUE_SOURCES: list[QueueSource] = []
+
+
+def register_queue_source(source: QueueSource) -> QueueSource:
+    """Add a work-queue section (usable as a decorator); registering twice is harmless."""
+    if source not in _QUEUE_SOURCES:
+        _QUEUE_SOURCES.append(source)
+    return source
+
+
+def work_queue(user: User, limit: int | None = None) -> list[QueueSection]:
+    """The coordinator's work queue, section by section; empty for anyone else."""
+    if not access.is_sirt(user):
+        return []
+    limit = settings.WORK_QUEUE_ROWS if limit is None else limit
+    sections = [triage_section(user, limit), vendor_status_section(user, limit)]
+    sections.extend(source(user, limit) for source in _QUEUE_SOURCES)
+    return sections
+
+
+def age_text(since: datetime, now: datetime) -> str:
+    """How long something has waited, in words: "5 hours", "3 days"."""
+    hours = int((now - since).total_seconds() // 3600)
+    if hours < 1:
+        return "under an hour"
+    if hours < 48:
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{hours // 24} days"
+
+
+def triage_section(user: User, limit: int) -> QueueSection:
+    """Reports waiting for triage, oldest first, with their age against the SIRT's
+    first-response target (``TRIAGE_FIRST_RESPONSE_HOURS``)."""
+    target = timedelta(hours=settings.TRIAGE_FIRST_RESPONSE_HOURS)
+    now = timezone.now()
+    reports = triage_queue(user).order_by("received_at", "id")
+    count = reports.count()
+    items: list[QueueItem] = []
+    for report in reports[:limit] if count else []:
+        late = now - report.received_at > target
+        who = report.reporter_organisation or report.reporter.get_username()
+        items.append(
+            QueueItem(
+                label=f"#{report.pk} {report.title}",
+                url=report.get_absolute_url(),
+                since=report.received_at,
+                detail=f"from {who}, waiting {age_text(report.received_at, now)}"
+                + (" (past the first-response target)" if late else ""),
+                late=late,
+            )
+        )
+    hours = settings.TRIAGE_FIRST_RESPONSE_HOURS
+    return QueueSection(
+        key="triage",
+        title="Reports to triage",
+        items=items,
+        count=count,
+        more_url=reverse("cases:report_list"),
+        empty="No report is waiting for triage.",
+        note=f"Oldest first; first-response target {hours} hours.",
+    )
+
+
+def vendor_status_section(user: User, limit: int) -> QueueSection:
+    """Vendors (participant organisations) that have not given a status on every
+    vulnerability of an open case, longest asked first (``vendor_status``)."""
+    rows = vendor_status.missing_vendor_statuses(user)
+    count = rows.count()
+    now = timezone.now()
+    items = [
+        QueueItem(
+            label=f"{p.case.reference}: {p.organisation.name if p.organisation else ''}",
+            url=p.case.get_absolute_url() + "#vendor-status",
+            since=p.invited_at,
+            detail=f"asked {age_text(p.invited_at, now)} ago",
+        )
+        for p in (rows[:limit] if count else [])
+    ]
+    return QueueSection(
+        key="vendor_status",
+        title="Vendor statuses missing",
+        items=items,
+        count=count,
+        empty="Every vendor has given a status.",
+    )

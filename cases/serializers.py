@@ -4,11 +4,13 @@ every state change is a call to ``cases.services`` (or a model method) made by t
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -16,7 +18,6 @@ from cases import access, services, validators
 from cases.api_common import StrictCharField
 from cases.markdown import render_markdown
 from cases.models import (
-    AffectedPackage,
     Attachment,
     Case,
     Comment,
@@ -24,8 +25,11 @@ from cases.models import (
     Organisation,
     Participant,
     Report,
+    VendorStatus,
+    VendorStatusValue,
     Vulnerability,
 )
+from cases.models.vendor_status import STATEMENT_MAX_LENGTH, Justification
 from cases.types import User
 
 # --------------------------------------------------------------------------- errors
@@ -38,7 +42,7 @@ class ErrorDetailSerializer(serializers.Serializer):
     # (which the stubs see here) stays as it is.
     fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
-        help_text="Field name -> messages (nested fields as `affected.0.purl`).",
+        help_text="Field name -> messages (nested fields as `affected[0].purl`).",
     )
 
 
@@ -277,6 +281,34 @@ class CaseSerializer(serializers.ModelSerializer):
         return sorted(roles)
 
 
+def _iso(value: dt.datetime, tz: dt.tzinfo) -> str:
+    """What DRF's ``DateTimeField`` writes (ISO 8601, ``Z`` for UTC), without its
+    per-value lookup of the current time zone."""
+    text = value.astimezone(tz).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def case_list_items(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A page of ``CaseSerializer`` items from the rows of ``access.case_rows`` (and
+    ``complete_rows``): the same keys and values (tests/api/test_api_case_list_rows.py
+    holds them equal), without a model instance or a field object per case."""
+    tz = timezone.get_current_timezone()
+    return [
+        {
+            "reference": row["reference"],
+            "title": row["shown_title"],
+            "state": row["state"],
+            "severity": row["severity"],
+            "projects": list(row["project_list"]),
+            "my_roles": list(row["my_roles"]),
+            "created_at": _iso(row["created_at"], tz),
+            "updated_at": _iso(row["updated_at"], tz),
+            "version": row["version"],
+        }
+        for row in rows
+    ]
+
+
 class CaseDetailSerializer(CaseSerializer):
     summary_html = serializers.SerializerMethodField()
     allowed_actions = serializers.SerializerMethodField()
@@ -334,21 +366,25 @@ class StrictTextModelSerializer(serializers.ModelSerializer):
     }
 
 
-class AffectedPackageSerializer(StrictTextModelSerializer):
-    fixed_versions = serializers.ListField(
-        child=StrictCharField(max_length=100), required=False, default=list
+class AffectedPackageSerializer(serializers.Serializer):
+    """One affected package, the same row as the web form's: the rules are
+    ``services.clean_affected``'s, errors name row and field (``affected[1].vers``)."""
+
+    purl = StrictCharField(max_length=500, help_text="Package URL without version.")
+    vers = StrictCharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Affected versions as a vers range in the package's scheme.",
     )
-
-    class Meta:
-        model = AffectedPackage
-        fields = ["purl", "vers", "fixed_versions"]
-        extra_kwargs = {"vers": {"required": False, "allow_blank": True}}
-
-    def validate_purl(self, value: str) -> str:
-        return _validated(validators.normalise_purl, value)
-
-    def validate_vers(self, value: str) -> str:
-        return _validated(validators.normalise_vers, value)
+    fixed = serializers.ListField(
+        source="fixed_versions",
+        child=StrictCharField(max_length=100),
+        required=False,
+        default=list,
+        help_text="Versions that fix it; each outside the affected range.",
+    )
 
 
 class VulnerabilitySerializer(StrictTextModelSerializer):
@@ -410,6 +446,17 @@ class VulnerabilitySerializer(StrictTextModelSerializer):
         data["title"] = case_access_for(self, instance).vulnerability_title(instance)
         return data
 
+    def validate_affected(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        try:
+            return services.clean_affected(rows)
+        except DjangoValidationError as exc:
+            # As DRF nests a list's errors: one dict per row, ``affected[i].field``.
+            detail: list[dict[str, list[str]]] = [{} for _ in rows]
+            for name, messages in exc.message_dict.items():
+                index, field = name.removeprefix("affected[").split("].", 1)
+                detail[int(index)]["fixed" if field == "fixed_versions" else field] = messages
+            raise serializers.ValidationError(detail) from exc
+
     def validate_cwe(self, value: str) -> str:
         return _validated(validators.normalise_cwe, value)
 
@@ -469,3 +516,90 @@ class ApiTokenSerializer(serializers.Serializer):
     prefix = serializers.CharField(source="token.token_key")
     created_at = serializers.DateTimeField()
     expires_at = serializers.DateTimeField(source="token.expiry", allow_null=True)
+
+
+# --------------------------------------------------------------------------- vendor status
+
+
+class VendorStatusSerializer(serializers.ModelSerializer):
+    """A vendor status as ``cases.access.vendors`` lets the requester read it: who set
+    it and the coordinator's note only for the SIRT and the organisation itself."""
+
+    vulnerability = serializers.IntegerField(source="vulnerability_id", read_only=True)
+    organisation: serializers.SlugRelatedField[Organisation] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
+    organisation_name = serializers.CharField(source="organisation.name", read_only=True)
+    set_by = serializers.SerializerMethodField()
+    note = serializers.SerializerMethodField()
+
+    class Meta:
+        model = VendorStatus
+        fields = [
+            "id",
+            "vulnerability",
+            "organisation",
+            "organisation_name",
+            "status",
+            "justification",
+            "product",
+            "statement",
+            "public",
+            "set_by",
+            "set_at",
+            "on_behalf",
+            "note",
+            "version",
+        ]
+        read_only_fields = fields
+
+    def _details(self, row: Any) -> bool:
+        return access.may_read_vendor_status_details(self.context["access"], row)
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_set_by(self, row: Any) -> str | None:
+        if row.set_by is None or not self._details(row):
+            return None
+        return row.set_by.get_full_name() or row.set_by.get_username()
+
+    def get_note(self, row: Any) -> str:
+        return row.note if self._details(row) else ""
+
+
+class VendorStatusSetSerializer(serializers.Serializer):
+    vulnerability = serializers.IntegerField(help_text="The id of a vulnerability of the case.")
+    organisation = serializers.SlugField(
+        required=False,
+        allow_blank=True,
+        help_text="The organisation's slug; may be left out by a member of exactly one "
+        "vendor organisation of the case.",
+    )
+    status = serializers.ChoiceField(choices=VendorStatusValue.choices)
+    justification = serializers.ChoiceField(
+        choices=Justification.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Required for `not_affected`, refused otherwise (CSAF/VEX justifications).",
+    )
+    product = StrictCharField(required=False, allow_blank=True, default="", max_length=200)
+    statement = StrictCharField(
+        required=False, allow_blank=True, default="", max_length=STATEMENT_MAX_LENGTH
+    )
+    public = serializers.BooleanField(
+        required=False, default=False, help_text="Publish the status and statement in the advisory."
+    )
+    note = StrictCharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=STATEMENT_MAX_LENGTH,
+        help_text="Coordinators setting a status on an organisation's behalf: required.",
+    )
+    version = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The version you read, to change a status that exists (or If-Match); a "
+        "stale one is refused with 409.",
+    )

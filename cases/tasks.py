@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cases import audit, batches
+from cases import audit, batches, public_intake
 
 
 def process_report_batch(batch_id: int) -> None:
@@ -27,3 +27,9 @@ def report_batch_task_done(task: Any) -> None:
     leaves its batch marked failed, not "processing" for ever; what it stored stays."""
     if not task.success and task.args:
         batches.fail_batch(task.args[0])
+
+
+def purge_held_intake() -> int:
+    """Scheduled (``setup_schedules``, hourly): reports sent without an account and never
+    confirmed, and upload stashes, past their expiry (``public_intake.purge``)."""
+    return sum(public_intake.purge().values())

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from cases import views
+from cases.views import onboarding, public_report
 
 app_name = "cases"
 
@@ -9,6 +10,11 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     # cases
     path("cases/", views.case_list, name="case_list"),
+    # the case list's tools: saved filters (each user their own), bulk actions (SIRT)
+    path("cases/filters/save/", views.saved_filter_save, name="saved_filter_save"),
+    path("cases/filters/<int:pk>/", views.saved_filter_apply, name="saved_filter_apply"),
+    path("cases/filters/<int:pk>/delete/", views.saved_filter_delete, name="saved_filter_delete"),
+    path("cases/bulk/", views.case_bulk, name="case_bulk"),
     path("cases/<str:reference>/", views.case_detail, name="case_detail"),
     path("cases/<str:reference>/edit/", views.case_edit, name="case_edit"),
     path(
@@ -60,6 +66,16 @@ urlpatterns = [
         views.credit_consent,
         name="credit_consent",
     ),
+    path(
+        "cases/<str:reference>/vendor-status/<int:pk>/<slug:slug>/",
+        views.vendor_status_edit,
+        name="vendor_status_edit",
+    ),
+    path(
+        "cases/<str:reference>/vendor-status/remind/<slug:slug>/",
+        views.vendor_status_remind,
+        name="vendor_status_remind",
+    ),
     # reports and triage
     path(
         "cases/<str:reference>/wording/reviewed/",
@@ -80,6 +96,7 @@ urlpatterns = [
     ),
     path("reports/<int:pk>/open-case/", views.report_open_case, name="report_open_case"),
     path("reports/<int:pk>/merge/", views.report_merge, name="report_merge"),
+    path("reports/<int:pk>/unmerge/", views.report_unmerge, name="report_unmerge"),
     path("reports/<int:pk>/reject/", views.report_reject, name="report_reject"),
     # organisation members (admins of the organisation, the SIRT)
     path("organisations/", views.organisation_list, name="organisation_list"),
@@ -94,5 +111,31 @@ urlpatterns = [
         "organisations/<slug:slug>/members/<int:pk>/remove/",
         views.member_remove,
         name="member_remove",
+    ),
+    # onboarding organisations and projects (the SIRT; cases/views/onboarding.py)
+    path("organisations/new/", onboarding.organisation_new, name="organisation_new"),
+    path("organisations/<slug:slug>/edit/", onboarding.organisation_edit, name="organisation_edit"),
+    path("organisations/projects/", onboarding.project_list, name="project_list"),
+    path("organisations/projects/new/", onboarding.project_new, name="project_new"),
+    path("organisations/projects/<slug:slug>/edit/", onboarding.project_edit, name="project_edit"),
+    path(
+        "organisations/invitations/",
+        onboarding.onboarding_invitations,
+        name="onboarding_invitations",
+    ),
+    path("organisations/invite/", onboarding.onboarding_invite, name="onboarding_invite"),
+    path(
+        "organisations/invitations/<int:pk>/revoke/",
+        onboarding.onboarding_revoke,
+        name="onboarding_revoke",
+    ),
+    path("organisations/join/<str:token>/", onboarding.onboarding_accept, name="onboarding_accept"),
+    # reporting without an account (cases/views/public_report.py)
+    path("report/", public_report.public_report, name="public_report"),
+    path("report/sent/", public_report.public_report_sent, name="public_report_sent"),
+    path(
+        "report/confirm/<str:token>/",
+        public_report.public_report_confirm,
+        name="public_report_confirm",
     ),
 ]

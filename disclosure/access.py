@@ -83,6 +83,21 @@ def can_update_project_release(access: CaseAccess, release: ProjectRelease) -> b
     return access.can("manage_case") or release.project.organisation_id in access.organisation_ids
 
 
+def can_propose_release_target(access: CaseAccess) -> bool:
+    """Start the release plan and propose its target time: maintainers of a project of
+    the case (``update_release`` for one of its projects), coordinators. Setting the
+    target stays the coordinators' (``manage_case``)."""
+    if access.can("manage_case"):
+        return True
+    if not access.can("update_release"):
+        return False
+    if "maintains_case_project" not in access.memo:
+        access.memo["maintains_case_project"] = access.case.projects.filter(
+            organisation_id__in=list(access.organisation_ids)
+        ).exists()
+    return access.memo["maintains_case_project"]
+
+
 def deployer_organisations(case: Case) -> QuerySet[Organisation]:
     """Partner and downstream organisations taking part in the case: the ones that are
     pre-notified and report their deployment."""

@@ -17,7 +17,12 @@ from cases.actions import audit, timeline
 
 
 def _accepted(data: Mapping[str, Any]) -> str:
-    return "Proposed public date accepted" + (" (beyond the limit)" if data.get("override") else "")
+    notes = []
+    if data.get("override"):
+        notes.append("beyond the limit")
+    if data.get("agreement_override"):
+        notes.append("override without the agreement")
+    return "Proposed public date accepted" + (f" ({', '.join(notes)})" if notes else "")
 
 
 def _rejected(data: Mapping[str, Any]) -> str:
@@ -54,12 +59,23 @@ timeline.register("case.embargo.lifted", "Embargo lifted")
 # Release and deployment (disclosure.services.release, .deployment).
 timeline.register("case.release.planned", "Release planned")
 timeline.register(
+    "case.release.target_proposed",
+    lambda d: "Release target proposed" if d.get("target_at") else "Release plan started",
+)
+timeline.register(
     "case.release.project_updated", lambda d: f"Release of {d.get('project', 'a project')} updated"
 )
 timeline.register("case.release.released", "Released")
 timeline.register("case.release.prenotification_added", "Pre-notification scheduled")
 timeline.register("case.release.prenotification_sent", "Pre-notification sent")
 timeline.register("case.release.prenotification_acknowledged", "Pre-notification acknowledged")
+timeline.register(
+    "case.release.gate_overridden",
+    "Release gate overridden: the advisory may be published before the fix is released",
+)
+timeline.register(
+    "case.release.gate_override_revoked", "Release gate override revoked: the gate holds again"
+)
 timeline.register("case.deployment.reported", "Deployment reported")
 
 # Advisory (disclosure.models.advisory).
@@ -74,6 +90,15 @@ timeline.register("case.advisory.published", _advisory_published)
 timeline.register(
     "case.advisory.revised", lambda d: f"Advisory revised (revision {d.get('revision', '?')})"
 )
+# Changes of a published advisory (revision, withdrawal), reviewed like a publication.
+timeline.register("case.advisory.revision_submitted", "Advisory revision submitted for review")
+timeline.register(
+    "case.advisory.withdrawal_requested", "Withdrawal of the published advisory requested"
+)
+timeline.register("case.advisory.change_approved", "Change to the published advisory approved")
+timeline.register("case.advisory.change_sent_back", "Change to the published advisory sent back")
+timeline.register("case.advisory.change_cancelled", "Change to the published advisory cancelled")
+timeline.register("case.advisory.publication_withdrawn", "Published advisory withdrawn")
 
 # --------------------------------------------------------------------------- audit
 
@@ -81,3 +106,6 @@ audit.register("embargo.changed", "Embargo public date changed")
 audit.register("embargo.broken", "Embargo broken")
 audit.register("embargo.lifted", "Embargo lifted")
 audit.register("advisory.published", "Advisory published")
+audit.register("advisory.publication_withdrawn", "Published advisory withdrawn")
+audit.register("release.gate_overridden", "Release gate overridden")
+audit.register("release.gate_override_revoked", "Release gate override revoked")

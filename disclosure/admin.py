@@ -10,14 +10,18 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from disclosure.models import (
+    Advisory,
+    AdvisoryChange,
     CalendarToken,
     DeploymentReport,
     Embargo,
     EmbargoClock,
     EmbargoPolicy,
     EmbargoProposal,
+    OsvIdentifier,
     PreNotification,
     ProjectRelease,
+    PublicationOverride,
     ReleasePlan,
 )
 
@@ -32,6 +36,7 @@ class EmbargoPolicyAdmin(admin.ModelAdmin):
         "max_days",
         "time_of_day",
         "skip_weekends",
+        "agreement",
         "is_active",
     ]
     list_editable = ["is_active"]
@@ -72,13 +77,14 @@ class EmbargoProposalAdmin(ReadOnlyAdmin):
 
 @admin.register(ReleasePlan)
 class ReleasePlanAdmin(ReadOnlyAdmin):
-    list_display = ["case", "target_at", "fixed_at", "released_at"]
+    list_display = ["case", "target_at", "proposed_target_at", "fixed_at", "released_at"]
     search_fields = ["case__reference"]
 
 
 @admin.register(ProjectRelease)
 class ProjectReleaseAdmin(ReadOnlyAdmin):
-    list_display = ["plan", "project", "fixed_version", "status", "released_at"]
+    # The fixed versions are the affected packages' (cases admin, vulnerabilities).
+    list_display = ["plan", "project", "status", "released_at"]
     list_filter = ["status"]
 
 
@@ -93,6 +99,15 @@ class DeploymentReportAdmin(ReadOnlyAdmin):
     list_filter = ["status"]
 
 
+@admin.register(PublicationOverride)
+class PublicationOverrideAdmin(ReadOnlyAdmin):
+    """Release gate overrides (disclosure/README.md "Release gate"): read-only, decided
+    and revoked through the case page or the API so the timeline tells."""
+
+    list_display = ["case", "decided_by", "decided_at", "revoked_at"]
+    list_filter = ["revoked_at"]
+
+
 @admin.register(CalendarToken)
 class CalendarTokenAdmin(ReadOnlyAdmin):
     list_display = ["user", "created_at", "revoked_at"]
@@ -100,3 +115,24 @@ class CalendarTokenAdmin(ReadOnlyAdmin):
 
 
 # ADVISORY ADMIN: the advisory engineer registers Advisory models below.
+
+
+@admin.register(Advisory)
+class AdvisoryAdmin(ReadOnlyAdmin):
+    list_display = ["identifier", "case", "state", "revision", "published_at", "withdrawn_at"]
+    list_filter = ["state"]
+    search_fields = ["identifier"]
+
+
+@admin.register(AdvisoryChange)
+class AdvisoryChangeAdmin(ReadOnlyAdmin):
+    """Revisions and withdrawals of published advisories and their review."""
+
+    list_display = ["advisory", "kind", "state", "requested_by", "reviewer", "requested_at"]
+    list_filter = ["kind", "state"]
+
+
+@admin.register(OsvIdentifier)
+class OsvIdentifierAdmin(ReadOnlyAdmin):
+    list_display = ["osv_id", "advisory", "vulnerability_id", "assigned_at"]
+    search_fields = ["osv_id"]

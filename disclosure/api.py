@@ -12,6 +12,7 @@ from typing import Any
 
 import django_filters
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
@@ -33,6 +34,7 @@ from cases.models import Case
 from cases.types import AuthenticatedRequest
 from disclosure import services
 from disclosure.access import reporting_organisations
+from disclosure.advisories import services as advisory_services
 from disclosure.models import (
     Advisory,
     AdvisoryRevision,
@@ -46,15 +48,20 @@ from disclosure.models import (
 )
 from disclosure.serializers import (
     AdvisoryDraftSerializer,
+    AdvisoryEditSerializer,
+    AdvisoryStepSerializer,
     DeploymentReportCreateSerializer,
     DeploymentSerializer,
     EmbargoSerializer,
+    GateOverrideSerializer,
     ProjectReleaseSerializer,
     ProjectReleaseUpdateSerializer,
+    ProposalAcceptSerializer,
     ProposalCreateSerializer,
     ProposalRespondSerializer,
     ProposalSerializer,
     PublicAdvisorySerializer,
+    PublicationGateSerializer,
     ReleasePlanSerializer,
     empty_embargo,
 )
@@ -152,6 +159,36 @@ class ProposalRespondView(CaseAPIView):
         return Response(ProposalSerializer(proposal).data)
 
 
+class ProposalAcceptView(CaseAPIView):
+    @extend_schema(
+        tags=["embargo"],
+        summary="Accept a proposed date (coordinators): needs the agreement the policy asks "
+        "for, or an override with a reason",
+        request=ProposalAcceptSerializer,
+        responses={200: ProposalSerializer},
+        parameters=[OpenApiParameter("proposal_id", int, OpenApiParameter.PATH)],
+    )
+    def post(
+        self, request: AuthenticatedRequest, case_reference: str, proposal_id: int
+    ) -> Response:
+        case, case_access = self.case_and_access("manage_case")
+        proposal = get_object_or_404(EmbargoProposal, pk=proposal_id, embargo__case=case)
+        serializer = ProposalAcceptSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        services.accept_proposal(
+            proposal,
+            request.user,
+            override=data["override"],
+            override_reason=data["override_reason"],
+            reason=data["reason"],
+        )
+        proposal = EmbargoProposal.objects.prefetch_related(
+            Prefetch("responses", queryset=_responses(case_access))
+        ).get(pk=proposal.pk)
+        return Response(ProposalSerializer(proposal).data)
+
+
 # --------------------------------------------------------------------------- release
 
 
@@ -167,18 +204,55 @@ def _plan_response(case: Case) -> dict[str, Any]:
         .first()
     )
     deployments = services.deployment_overview(case, plan)
+    gate = services.publication_gate(case, plan)
     if plan is None:
         return {
             "target_at": None,
+            "proposed_target_at": None,
             "fixed_at": None,
             "released_at": None,
             "projects": [],
             "pre_notifications": [],
             "deployments": DeploymentSerializer(deployments, many=True).data,
+            "publication_gate": PublicationGateSerializer(gate).data,
             "updated_at": None,
             "version": 0,
         }
-    return ReleasePlanSerializer(plan, context={"deployments": deployments}).data
+    return ReleasePlanSerializer(plan, context={"deployments": deployments, "gate": gate}).data
+
+
+class PublicationGateOverrideView(CaseAPIView):
+    @extend_schema(
+        tags=["release"],
+        summary="Override the release gate (coordinators): allow publication before every "
+        "fix is released, with a reason; participants are told",
+        request=GateOverrideSerializer,
+        responses={201: PublicationGateSerializer},
+    )
+    def post(self, request: AuthenticatedRequest, case_reference: str) -> Response:
+        case, _ = self.case_and_access("manage_case")
+        serializer = GateOverrideSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.override_publication_gate(
+            case, request.user, reason=serializer.validated_data["reason"]
+        )
+        return Response(
+            PublicationGateSerializer(services.publication_gate(case)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class PublicationGateRevokeView(CaseAPIView):
+    @extend_schema(
+        tags=["release"],
+        summary="Revoke the override of the release gate (coordinators)",
+        request=None,
+        responses={200: PublicationGateSerializer},
+    )
+    def post(self, request: AuthenticatedRequest, case_reference: str) -> Response:
+        case, _ = self.case_and_access("manage_case")
+        services.revoke_publication_override(case, request.user)
+        return Response(PublicationGateSerializer(services.publication_gate(case)).data)
 
 
 class ReleaseView(CaseAPIView):
@@ -218,7 +292,7 @@ class ProjectReleaseView(CaseAPIView):
         updated = services.update_project_release(
             release,
             request.user,
-            fixed_version=data.get("fixed_version", release.fixed_version),
+            fixed_versions=data.get("fixed_versions"),
             fix_url=data.get("fix_url", release.fix_url),
             status=data.get("status", release.status),
             expected_version=expected,
@@ -293,6 +367,63 @@ class CaseAdvisoryView(CaseAPIView):
         advisory = get_object_or_404(Advisory, case=case)
         return Response(AdvisoryDraftSerializer(advisory).data)
 
+    @extend_schema(
+        tags=["advisories"],
+        summary="Edit the advisory's working copy (coordinators; a draft, or a published "
+        "advisory's next revision, submitted with the step submit_revision)",
+        request=AdvisoryEditSerializer,
+        responses=AdvisoryDraftSerializer,
+        parameters=[IF_MATCH_PARAMETER],
+    )
+    def patch(self, request: AuthenticatedRequest, case_reference: str) -> Response:
+        case, _ = self.case_and_access("manage_case")
+        advisory = get_object_or_404(Advisory, case=case)
+        serializer = AdvisoryEditSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        expected = _expected_version(request, data.pop("version", None))
+        if expected is None:
+            raise missing_version()
+        edited = advisory_services.edit_advisory(
+            advisory, request.user, expected_version=expected, **data
+        )
+        response = Response(AdvisoryDraftSerializer(edited).data)
+        response["ETag"] = f'"{edited.version}"'
+        return response
+
+
+class CaseAdvisoryStepView(CaseAPIView):
+    @extend_schema(
+        tags=["advisories"],
+        summary="One step of the advisory's review (coordinators): submit, approve, "
+        "request_changes, recall, schedule, publish; on a published advisory "
+        "submit_revision, request_withdrawal, approve, request_changes, publish, cancel_change",
+        request=AdvisoryStepSerializer,
+        responses=AdvisoryDraftSerializer,
+        parameters=[OpenApiParameter("step", str, OpenApiParameter.PATH), IF_MATCH_PARAMETER],
+    )
+    def post(self, request: AuthenticatedRequest, case_reference: str, step: str) -> Response:
+        case, _ = self.case_and_access("manage_case")
+        if step not in advisory_services.STEPS:
+            raise Http404("No such step.")
+        advisory = get_object_or_404(Advisory, case=case)
+        serializer = AdvisoryStepSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        expected = _expected_version(request, serializer.validated_data.get("version"))
+        if expected is None:
+            raise missing_version()
+        advisory_services.take_step(
+            advisory,
+            request.user,
+            step,
+            expected_version=expected,
+            reason=serializer.validated_data["reason"],
+        )
+        advisory = Advisory.objects.get(pk=advisory.pk)
+        response = Response(AdvisoryDraftSerializer(advisory).data)
+        response["ETag"] = f'"{advisory.version}"'
+        return response
+
 
 class PublicAdvisoryFilter(django_filters.FilterSet):
     updated_since = UpdatedSinceFilter(
@@ -360,6 +491,11 @@ def urlpatterns(case_prefix: str) -> list:
             ProposalRespondView.as_view(),
             name="embargo-respond",
         ),
+        re_path(
+            rf"{case}/embargo/proposals/(?P<proposal_id>\d+)/accept/$",
+            ProposalAcceptView.as_view(),
+            name="embargo-accept",
+        ),
         re_path(rf"{case}/release/$", ReleaseView.as_view(), name="release"),
         re_path(
             rf"{case}/release/projects/(?P<release_id>\d+)/$",
@@ -368,9 +504,24 @@ def urlpatterns(case_prefix: str) -> list:
         ),
         re_path(rf"{case}/release/deployment/$", DeploymentView.as_view(), name="deployment"),
         re_path(
+            rf"{case}/release/gate/override/$",
+            PublicationGateOverrideView.as_view(),
+            name="publication-gate-override",
+        ),
+        re_path(
+            rf"{case}/release/gate/override/revoke/$",
+            PublicationGateRevokeView.as_view(),
+            name="publication-gate-revoke",
+        ),
+        re_path(
             rf"{case}/release/pre-notifications/(?P<pre_notification_id>\d+)/acknowledge/$",
             PreNotificationAcknowledgeView.as_view(),
             name="pre-notification-acknowledge",
         ),
         re_path(rf"{case}/advisory/$", CaseAdvisoryView.as_view(), name="case-advisory"),
+        re_path(
+            rf"{case}/advisory/steps/(?P<step>[a-z_]+)/$",
+            CaseAdvisoryStepView.as_view(),
+            name="case-advisory-step",
+        ),
     ]

@@ -11,11 +11,16 @@ class DisclosureConfig(AppConfig):
         # The app's timeline and audit action codes, before anything writes one.
         import disclosure.action_codes  # noqa: F401
 
-        # Embargo ends, release targets and pre-notification dates join the home page's
-        # deadlines (cases knows nothing of them: it is the lower layer).
+        # Embargo ends, release targets, acknowledgements, pre-notifications and
+        # deployment reports join the home page's deadlines, each persona seeing the
+        # lines that are theirs to act on (cases knows nothing of them: lower layer).
         from cases import dashboard
         from disclosure import deadlines
 
-        dashboard.register_deadline_source(deadlines.embargo_dates)
-        dashboard.register_deadline_source(deadlines.release_targets)
-        dashboard.register_deadline_source(deadlines.pre_notification_dates)
+        dashboard.register_deadline_source(deadlines.lines_for_user)
+
+        # Advisories to review and date proposals to decide join the SIRT's work queue.
+        from disclosure import work_queue
+
+        dashboard.register_queue_source(work_queue.advisories_to_review)
+        dashboard.register_queue_source(work_queue.proposals_to_decide)

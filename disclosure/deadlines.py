@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 from django.db.models import QuerySet
 
@@ -69,3 +70,20 @@ def pre_notification_dates(
         for pn in rows[:limit]
         if pn.notify_at is not None  # as filtered above
     ]
+
+
+def lines_for_user(
+    cases: QuerySet, until: dt.datetime, limit: int | None = None, user: Any = None
+) -> Iterable[Deadline]:
+    """Every deadline line that is the user's to act on, naming its organisation
+    (``disclosure.services.deadlines.deadline_lines``: the one rule, also on the case
+    page)."""
+    from disclosure.services.deadlines import deadline_lines
+
+    if user is None:  # a caller without a person: the coordinator's view of ``cases``
+        return [
+            *embargo_dates(cases, until, limit),
+            *release_targets(cases, until, limit),
+            *pre_notification_dates(cases, until, limit),
+        ]
+    return deadline_lines(user, cases, until, limit)

@@ -103,7 +103,7 @@ def _libexample(coordinator: User, maintainer: User) -> None:
             services.update_project_release(
                 release,
                 maintainer,
-                fixed_version="1.4.2",
+                fixed_versions=["1.4.2"],
                 fix_url="https://github.com/example/libexample/pull/482",
                 status=ReleaseStatus.READY,
                 expected_version=release.version,
@@ -125,13 +125,15 @@ def _fastparse(coordinator: User, maintainer: User) -> None:
     target = _noon(timezone.now() + dt.timedelta(days=9))
     while target.weekday() >= 5:
         target += dt.timedelta(days=1)
+    # The maintainer starts the plan and proposes the date; a coordinator sets it.
+    services.propose_release_target(case, maintainer, target_at=target, expected_version=None)
     plan = services.save_release_plan(case, coordinator, target_at=target, expected_version=None)
     release = ProjectRelease.objects.filter(plan=plan).first()
     if release is not None:
         services.update_project_release(
             release,
             maintainer,
-            fixed_version="2.3.1",
+            fixed_versions=["2.3.1"],
             fix_url="https://github.com/example/fastparse/commit/4f9e2b1",
             status=ReleaseStatus.READY,
             expected_version=release.version,
@@ -176,7 +178,7 @@ def _historic() -> None:
     services.update_project_release(
         release,
         c["maintainer2"],
-        fixed_version="2.2.0",
+        fixed_versions=["2.2.0"],
         fix_url="https://github.com/example/fastparse/commit/9b1c0de",
         status=ReleaseStatus.RELEASED,
         expected_version=None,

@@ -80,7 +80,10 @@ class RespondForm(forms.Form):
 class AcceptForm(ConfirmForm):
     reason = forms.CharField(required=False, max_length=2000)
     override = forms.BooleanField(
-        required=False, label="Override the policy maximum", help_text="Only when needed."
+        required=False,
+        label="Override",
+        help_text="Only when the date is beyond a policy maximum or lacks the agreement the "
+        "policy asks for; every participant is told.",
     )
     override_reason = forms.CharField(required=False, max_length=2000)
 
@@ -106,8 +109,22 @@ class ReleasePlanForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
+class ReleaseTargetProposalForm(ConfirmForm):
+    """A maintainer starts the plan and may propose the target (a coordinator sets it)."""
+
+    target_at = utc_field(
+        "Proposed target release time", required=False, help_text="Empty: just start the plan."
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
 class ProjectReleaseForm(forms.Form):
-    fixed_version = forms.CharField(max_length=100, required=False)
+    fixed_versions = forms.CharField(
+        label="Fixed version(s)",
+        max_length=500,
+        required=False,
+        help_text="Comma-separated. Recorded on the project's affected packages of the case.",
+    )
     fix_url = forms.URLField(
         label="Fix commit or pull request URL",
         max_length=500,
@@ -116,6 +133,9 @@ class ProjectReleaseForm(forms.Form):
     )
     status = forms.ChoiceField(choices=ReleaseStatus.choices)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def clean_fixed_versions(self) -> list[str]:
+        return [v.strip() for v in self.cleaned_data["fixed_versions"].split(",") if v.strip()]
 
 
 class PreNotificationForm(forms.Form):
@@ -135,6 +155,19 @@ class PreNotificationForm(forms.Form):
 
 
 class AcknowledgeForm(ConfirmForm):
+    pass
+
+
+class GateOverrideForm(forms.Form):
+    reason = forms.CharField(
+        label="Why may the advisory go public before the fix is released?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text="Every participant is told, and the release panel shows it.",
+    )
+
+
+class RevokeOverrideForm(ConfirmForm):
     pass
 
 

@@ -18,11 +18,12 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from cases.access import CaseAccess
-from cases.models import Case
+from cases.models import Case, Participant
 from disclosure import services
 from disclosure.access import (
     can_acknowledge_pre_notification,
     can_decide_proposal,
+    can_propose_release_target,
     can_report_deployment,
     can_respond_to_proposal,
     can_update_project_release,
@@ -34,13 +35,16 @@ from disclosure.access import (
 from disclosure.forms import (
     BreakForm,
     DeploymentForm,
+    GateOverrideForm,
     PreNotificationForm,
     ProjectReleaseForm,
     ProposalForm,
     ReleasePlanForm,
+    ReleaseTargetProposalForm,
     StartClockForm,
 )
 from disclosure.models import (
+    Advisory,
     Embargo,
     EmbargoClock,
     EmbargoPolicy,
@@ -63,6 +67,13 @@ class ProposalView:
     can_respond: bool
     can_decide: bool
     can_withdraw: bool
+    # For whoever decides (coordinators): who had to agree and who did.
+    agreement: services.ProposalAgreement | None = None
+
+    @property
+    def needs_override(self) -> bool:
+        """Accepting it now takes an override (beyond a maximum, or without agreement)."""
+        return self.exceeds_limit or (self.agreement is not None and not self.agreement.is_reached)
 
 
 @dataclass
@@ -94,9 +105,18 @@ class Panels:
     limit: Any = None
     proposals: list[ProposalView] = field(default_factory=list)
     blockers: list[str] = field(default_factory=list)
+    # The release gate: may the advisory go public (every fix released, or overridden)?
+    gate: services.PublicationGate | None = None
+    advisory_published: bool = False
     project_releases: list[ProjectReleaseView] = field(default_factory=list)
     pre_notifications: list[PreNotificationView] = field(default_factory=list)
     forms: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def go_no_go(self) -> list[str]:
+        """Everything that stands in the way, the release gate's reasons first."""
+        items = list(self.gate.blockers) if self.gate else []
+        return items + [b for b in self.blockers if b not in items]
 
     @property
     def deployed(self) -> list[services.DeploymentRow]:
@@ -157,6 +177,7 @@ def _fetch_plan(case: Case) -> ReleasePlan | None:
     """The release plan with its project releases and pre-notifications."""
     return (
         ReleasePlan.objects.filter(case=case)
+        .select_related("proposed_by")
         .prefetch_related(
             Prefetch(
                 "project_releases",
@@ -201,6 +222,12 @@ def _proposals(panels: Panels) -> None:
     if panels.embargo is None:
         return
     access = panels.access
+    participants: list[Participant] | None = None
+    if access.can("manage_case") and any(p.is_open for p in panels.embargo.proposals.all()):
+        # One query for every open proposal's agreement (coordinators see all rows).
+        participants = list(
+            panels.case.participants.active().select_related("organisation", "user")
+        )
     for proposal in panels.embargo.proposals.all():
         responses = list(proposal.responses.all())
         me = responder_row(access) if responses else None
@@ -214,6 +241,11 @@ def _proposals(panels: Panels) -> None:
                 can_respond=is_open and can_respond_to_proposal(access, proposal),
                 can_decide=is_open and can_decide_proposal(access, proposal),
                 can_withdraw=is_open and can_withdraw_proposal(access, proposal),
+                agreement=(
+                    services.proposal_agreement(proposal, panels.embargo, participants)
+                    if is_open and participants is not None
+                    else None
+                ),
             )
         )
 
@@ -222,15 +254,36 @@ def _proposals(panels: Panels) -> None:
 
 
 def _release_plan(panels: Panels) -> None:
-    """The go/no-go blockers and the coordinators' target-date form."""
+    """The go/no-go (the release gate, then what the plan still lacks), the
+    coordinators' target-date form and the release gate's override form."""
     plan = panels.plan
     if plan is not None:
         panels.blockers = plan.blockers(timezone.now())
+    panels.gate = services.publication_gate(panels.case, plan)
+    panels.advisory_published = Advisory.objects.filter(
+        case=panels.case, published_at__isnull=False
+    ).exists()
+    if (
+        panels.can_manage
+        and panels.gate.blockers
+        and panels.gate.override is None
+        and not panels.advisory_published
+    ):
+        panels.forms["gate_override"] = GateOverrideForm(auto_id="id_gate_%s")
     if panels.can_manage and (plan is None or plan.released_at is None):
         panels.forms["plan"] = ReleasePlanForm(
             auto_id="id_plan_%s",
             initial={
-                "target_at": plan.target_at if plan else None,
+                # A maintainer's proposal prefilled: saving it accepts it.
+                "target_at": (plan.proposed_target_at or plan.target_at) if plan else None,
+                "version": plan.version if plan else None,
+            },
+        )
+    elif (plan is None or plan.released_at is None) and can_propose_release_target(panels.access):
+        panels.forms["target_proposal"] = ReleaseTargetProposalForm(
+            auto_id="id_target_%s",
+            initial={
+                "target_at": plan.proposed_target_at if plan else None,
                 "version": plan.version if plan else None,
             },
         )
@@ -247,7 +300,7 @@ def _project_releases(panels: Panels) -> None:
             form = ProjectReleaseForm(
                 auto_id=f"id_pr{release.pk}_%s",
                 initial={
-                    "fixed_version": release.fixed_version,
+                    "fixed_versions": ", ".join(release.fixed_versions),
                     "fix_url": release.fix_url,
                     "status": release.status,
                     "version": release.version,

@@ -14,6 +14,7 @@ from cases.api_common import StrictCharField
 from cases.types import User
 from disclosure.models import (
     Advisory,
+    AdvisoryChange,
     EmbargoClock,
     EmbargoProposal,
     PreNotification,
@@ -73,6 +74,9 @@ class ProposalSerializer(serializers.ModelSerializer):
             "created_at",
             "decided_at",
             "decision_reason",
+            "override",
+            "agreement_override",
+            "override_reason",
             "responses",
         ]
 
@@ -122,6 +126,17 @@ class ProposalCreateSerializer(serializers.Serializer):
     reason = StrictCharField()
 
 
+class ProposalAcceptSerializer(serializers.Serializer):
+    reason = StrictCharField(required=False, allow_blank=True, default="", max_length=2000)
+    override = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Needed when the date is beyond a policy maximum or lacks the agreement "
+        "the policy asks for (the maintainers at least); every participant is told.",
+    )
+    override_reason = StrictCharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
 class ProposalRespondSerializer(serializers.Serializer):
     stance = serializers.ChoiceField(choices=ProposalResponse.Stance.choices)
     comment = StrictCharField(
@@ -135,6 +150,12 @@ class ProposalRespondSerializer(serializers.Serializer):
 class ProjectReleaseSerializer(serializers.ModelSerializer):
     project = serializers.CharField(source="project.slug")
     project_name = serializers.CharField(source="project.name")
+    fixed_versions = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="The fixed versions of the project's affected packages on the case "
+        "(the vulnerabilities' `affected[].fixed`): one fact, entered once.",
+    )
 
     class Meta:
         model = ProjectRelease
@@ -142,7 +163,7 @@ class ProjectReleaseSerializer(serializers.ModelSerializer):
             "id",
             "project",
             "project_name",
-            "fixed_version",
+            "fixed_versions",
             "fix_url",
             "status",
             "ready_at",
@@ -153,7 +174,11 @@ class ProjectReleaseSerializer(serializers.ModelSerializer):
 
 
 class ProjectReleaseUpdateSerializer(serializers.Serializer):
-    fixed_version = StrictCharField(max_length=100, required=False, allow_blank=True)
+    fixed_versions = serializers.ListField(
+        child=StrictCharField(max_length=100),
+        required=False,
+        help_text="Written on the project's affected packages of the case; omit to keep.",
+    )
     fix_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
     status = serializers.ChoiceField(choices=ReleaseStatus.choices, required=False)
     version = serializers.IntegerField(
@@ -185,10 +210,42 @@ class DeploymentSerializer(serializers.Serializer):
     deployed_at = serializers.DateTimeField(allow_null=True)
 
 
+class PublicationOverrideSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+    decided_by = serializers.SerializerMethodField()
+    decided_at = serializers.DateTimeField()
+    blockers = serializers.ListField(child=serializers.CharField())
+
+    def get_decided_by(self, override: Any) -> str:
+        return _name(override.decided_by)
+
+
+class PublicationGateSerializer(serializers.Serializer):
+    """The release gate: may the case's advisory go public?"""
+
+    released = serializers.BooleanField(
+        source="is_released", help_text="Every affected project has released its fix."
+    )
+    allows_publication = serializers.BooleanField(
+        help_text="Released, or a coordinator's override is in force."
+    )
+    blockers = serializers.ListField(
+        child=serializers.CharField(), help_text="Why it is not released yet, in words."
+    )
+    override = PublicationOverrideSerializer(allow_null=True)
+
+
+class GateOverrideSerializer(serializers.Serializer):
+    reason = StrictCharField(
+        max_length=2000, help_text="Why the advisory may go public before the fix is released."
+    )
+
+
 class ReleasePlanSerializer(serializers.ModelSerializer):
     projects = ProjectReleaseSerializer(source="project_releases", many=True, read_only=True)
     pre_notifications = PreNotificationSerializer(many=True, read_only=True)
     deployments = serializers.SerializerMethodField()
+    publication_gate = serializers.SerializerMethodField()
     updated_at = serializers.DateTimeField(allow_null=True, help_text="Null: no plan yet.")
     version = serializers.IntegerField(help_text="0 while there is no plan yet.")
 
@@ -196,11 +253,13 @@ class ReleasePlanSerializer(serializers.ModelSerializer):
         model = ReleasePlan
         fields = [
             "target_at",
+            "proposed_target_at",
             "fixed_at",
             "released_at",
             "projects",
             "pre_notifications",
             "deployments",
+            "publication_gate",
             "updated_at",
             "version",
         ]
@@ -208,6 +267,10 @@ class ReleasePlanSerializer(serializers.ModelSerializer):
     @extend_schema_field(DeploymentSerializer(many=True))
     def get_deployments(self, plan: ReleasePlan) -> list[dict]:
         return [DeploymentSerializer(d).data for d in self.context["deployments"]]
+
+    @extend_schema_field(PublicationGateSerializer)
+    def get_publication_gate(self, plan: ReleasePlan) -> dict:
+        return dict(PublicationGateSerializer(self.context["gate"]).data)
 
 
 class DeploymentReportCreateSerializer(serializers.Serializer):
@@ -240,7 +303,16 @@ class PublicAdvisorySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Advisory
-        fields = ["identifier", "title", "summary", "published_at", "revision", "cve_ids", "links"]
+        fields = [
+            "identifier",
+            "title",
+            "summary",
+            "published_at",
+            "revision",
+            "withdrawn_at",
+            "cve_ids",
+            "links",
+        ]
 
     def _content(self, advisory: Advisory) -> dict[str, Any]:
         revision = advisory.current_revision
@@ -273,8 +345,28 @@ class PublicAdvisorySerializer(serializers.ModelSerializer):
         }
 
 
+class AdvisoryChangeSerializer(serializers.ModelSerializer):
+    """A revision or withdrawal of a published advisory, in review or approved."""
+
+    # Plain strings: a choice set named "kind" would collide in the schema with others.
+    kind = serializers.CharField(read_only=True, help_text="revision or withdrawal")
+    state = serializers.CharField(
+        read_only=True, help_text="in_review or approved (an open change)"
+    )
+    requested_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AdvisoryChange
+        fields = ["kind", "state", "summary", "requested_by", "requested_at", "approved_at"]
+
+    def get_requested_by(self, change: AdvisoryChange) -> str:
+        return _name(change.requested_by)
+
+
 class AdvisoryDraftSerializer(serializers.ModelSerializer):
     """The working copy, for participants with ``view_advisory_draft`` (embargoed)."""
+
+    open_change = serializers.SerializerMethodField()
 
     class Meta:
         model = Advisory
@@ -285,10 +377,42 @@ class AdvisoryDraftSerializer(serializers.ModelSerializer):
             "summary",
             "details",
             "workarounds",
+            # {"<vulnerability id>": "Markdown"}: the workarounds of one vulnerability only.
+            "vulnerability_workarounds",
             "references",
             "scheduled_at",
             "published_at",
+            "withdrawn_at",
             "revision",
+            "open_change",
             "updated_at",
             "version",
         ]
+
+    @extend_schema_field(AdvisoryChangeSerializer(allow_null=True))
+    def get_open_change(self, advisory: Advisory) -> dict[str, Any] | None:
+        change = advisory.open_change if advisory.is_public else None
+        return AdvisoryChangeSerializer(change).data if change is not None else None
+
+
+class AdvisoryEditSerializer(serializers.Serializer):
+    """A change of the working copy (coordinators); fields left out stay as they are."""
+
+    title = StrictCharField(max_length=300, required=False)
+    summary = StrictCharField(required=False, allow_blank=True)
+    details = StrictCharField(required=False, allow_blank=True)
+    workarounds = StrictCharField(required=False, allow_blank=True)
+    references = serializers.ListField(
+        child=serializers.DictField(child=StrictCharField(max_length=2000, allow_blank=True)),
+        required=False,
+        help_text='[{"url": "https://...", "label": "Fix commit"}]; checked like the web form.',
+    )
+    version = serializers.IntegerField(required=False, help_text="Or an If-Match header.")
+
+
+class AdvisoryStepSerializer(serializers.Serializer):
+    """One step of the review; ``reason`` is what changed (``submit_revision``), the
+    public reason (``request_withdrawal``) or the request (``request_changes``)."""
+
+    reason = StrictCharField(max_length=2000, required=False, allow_blank=True, default="")
+    version = serializers.IntegerField(required=False, help_text="Or an If-Match header.")

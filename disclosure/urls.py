@@ -37,6 +37,7 @@ urlpatterns = [
     # coordinated release
     path(f"{case}release/", views.release_overview, name="release_overview"),
     path(f"{case}release/plan/", views.release_plan_save, name="release_plan_save"),
+    path(f"{case}release/target/", views.release_target_propose, name="release_target_propose"),
     path(
         f"{case}release/projects/<int:pk>/",
         views.project_release_update,
@@ -58,6 +59,16 @@ urlpatterns = [
         name="pre_notification_acknowledge",
     ),
     path(f"{case}release/deployment/", views.deployment_report, name="deployment_report"),
+    path(
+        f"{case}release/gate/override/",
+        views.publication_gate_override,
+        name="publication_gate_override",
+    ),
+    path(
+        f"{case}release/gate/override/revoke/",
+        views.publication_gate_revoke,
+        name="publication_gate_revoke",
+    ),
     # SIRT metrics
     path("metrics/", views.metrics_page, name="metrics"),
     # private calendar feed

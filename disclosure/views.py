@@ -18,10 +18,12 @@ from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_POST
 
 from cases import access
 from cases.models import Case, StaleEdit, TransitionError
+from cases.services import NoAffectedPackage
 from cases.types import AuthenticatedHttpRequest
 from disclosure import calendar, metrics, services
 from disclosure.access import deployer_organisations, reporting_organisations
@@ -30,12 +32,15 @@ from disclosure.forms import (
     AcknowledgeForm,
     BreakForm,
     DeploymentForm,
+    GateOverrideForm,
     PreNotificationForm,
     ProjectReleaseForm,
     ProposalForm,
     RejectForm,
     ReleasePlanForm,
+    ReleaseTargetProposalForm,
     RespondForm,
+    RevokeOverrideForm,
     StartClockForm,
     StopClockForm,
     WithdrawForm,
@@ -52,6 +57,18 @@ Perform = Callable[[Case, access.CaseAccess, dict[str, Any]], str]
 
 def panel_url(case: Case, anchor: str = "embargo") -> str:
     return f"{reverse('cases:case_detail', args=[case.reference])}#{anchor}"
+
+
+# The release panel is on the case page and on the release page; its forms posted from
+# the release page carry ``from=release`` and lead back there.
+FROM_RELEASE_PAGE = "release"
+
+
+def back_url(request: HttpRequest, case: Case, anchor: str) -> str:
+    """Where the user goes after a post: the page the form was on."""
+    if request.POST.get("from") == FROM_RELEASE_PAGE:
+        return f"{reverse('disclosure:release_overview', args=[case.reference])}#{anchor}"
+    return panel_url(case, anchor)
 
 
 def _add_errors(form: Form, error: ValidationError) -> None:
@@ -86,11 +103,17 @@ def _handle(
             bound.add_error(None, str(e))
         else:
             messages.success(request, message)
-            return redirect(panel_url(case, anchor))
+            return redirect(back_url(request, case, anchor))
     return render(
         request,
         "disclosure/action_form.html",
-        {"case": case, "form": bound, "title": title, "back": panel_url(case, anchor)},
+        {
+            "case": case,
+            "form": bound,
+            "title": title,
+            "back": back_url(request, case, anchor),
+            "from_page": FROM_RELEASE_PAGE if request.POST.get("from") == FROM_RELEASE_PAGE else "",
+        },
         status=400,
     )
 
@@ -305,6 +328,38 @@ def release_plan_save(request: AuthenticatedHttpRequest, reference: str) -> Http
 
 @login_required
 @require_POST
+def release_target_propose(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
+    """A maintainer starts the release plan and may propose its target time."""
+
+    def perform(case: Case, _: access.CaseAccess, data: dict[str, Any]) -> str:
+        services.propose_release_target(
+            case, request.user, target_at=data["target_at"], expected_version=data["version"]
+        )
+        if data["target_at"] is None:
+            return "Release plan started: record your project's fix below."
+        return "Target release time proposed: a coordinator will set it."
+
+    return _handle(
+        request,
+        reference,
+        "update_release",
+        ReleaseTargetProposalForm,
+        perform,
+        title="Start the release plan",
+        anchor="release",
+    )
+
+
+def _affected_package_link(case: Case) -> str:
+    """Where to add a project's package: the case's first vulnerability, or a new one."""
+    first = case.vulnerabilities.order_by("created_at", "id").values_list("pk", flat=True).first()
+    if first is None:
+        return reverse("cases:vulnerability_add", args=[case.reference])
+    return reverse("cases:vulnerability_edit", args=[case.reference, first]) + "#affected"
+
+
+@login_required
+@require_POST
 def project_release_update(
     request: AuthenticatedHttpRequest, reference: str, pk: int
 ) -> HttpResponse:
@@ -312,14 +367,26 @@ def project_release_update(
         pr = get_object_or_404(
             ProjectRelease.objects.select_related("plan__case", "project"), pk=pk, plan__case=case
         )
-        services.update_project_release(
-            pr,
-            request.user,
-            fixed_version=data["fixed_version"],
-            fix_url=data["fix_url"],
-            status=data["status"],
-            expected_version=data["version"],
-        )
+        try:
+            services.update_project_release(
+                pr,
+                request.user,
+                fixed_versions=data["fixed_versions"],
+                fix_url=data["fix_url"],
+                status=data["status"],
+                expected_version=data["version"],
+            )
+        except NoAffectedPackage as e:
+            # Say where to add one: a vulnerability of the case (its edit page).
+            raise ValidationError(
+                {
+                    "fixed_versions": format_html(
+                        '{} <a href="{}">Add the package to a vulnerability</a>.',
+                        " ".join(e.messages),
+                        _affected_package_link(case),
+                    )
+                }
+            ) from e
         return f"{pr.project.name} release updated."
 
     return _handle(
@@ -430,6 +497,44 @@ def deployment_report(request: AuthenticatedHttpRequest, reference: str) -> Http
         title="Report deployment",
         anchor="release",
         form_kwargs=form_kwargs,
+    )
+
+
+@login_required
+@require_POST
+def publication_gate_override(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
+    """A coordinator lets the advisory go public before every fix is released."""
+
+    def perform(case: Case, _: access.CaseAccess, data: dict[str, Any]) -> str:
+        services.override_publication_gate(case, request.user, reason=data["reason"])
+        return "Release gate overridden: the advisory may now be published. Participants are told."
+
+    return _handle(
+        request,
+        reference,
+        "manage_case",
+        GateOverrideForm,
+        perform,
+        title="Override the release gate",
+        anchor="go-no-go",
+    )
+
+
+@login_required
+@require_POST
+def publication_gate_revoke(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
+    def perform(case: Case, _: access.CaseAccess, data: dict[str, Any]) -> str:
+        services.revoke_publication_override(case, request.user)
+        return "Override revoked: the advisory waits for the fix to be released again."
+
+    return _handle(
+        request,
+        reference,
+        "manage_case",
+        RevokeOverrideForm,
+        perform,
+        title="Revoke the release gate override",
+        anchor="go-no-go",
     )
 
 

@@ -126,6 +126,16 @@ def _reporter_batch(s: Any) -> int:
     return batch.pk
 
 
+def _maintainer_saved_filter(s: Any) -> int:
+    """A saved case-list filter of the maintainer's: private to them, 404 for others."""
+    from cases.models import SavedFilter
+
+    saved, _ = SavedFilter.objects.get_or_create(
+        owner=s.users["maintainer"], name="Open cases", defaults={"query": "state=open"}
+    )
+    return saved.pk
+
+
 def _maintainer_membership(s: Any) -> int:
     from cases.models import Membership
 
@@ -251,6 +261,18 @@ PERMISSIONS: dict[str, dict[str, Any]] = {
     },
     # Consent is the credited person's alone (the reporter's own credit, filed with the
     # report): for anyone else the credit is missing. An empty POST chooses nothing.
+    # Vendor status (issue 15 §3): the scenario's partner organisation answers for
+    # itself, a coordinator on its behalf; the maintainer sees the case but may not
+    # answer for the partner (403). An empty POST chooses no status.
+    "cases:vendor_status_edit": {
+        "kwargs": {**CASE, "pk": "vulnerability.pk", "slug": "participant.organisation.slug"},
+        "GET": on_case(OK, ("partner_in_case", "coordinator")),
+        "POST": on_case(REFUSED, ("partner_in_case", "coordinator")),
+    },
+    "cases:vendor_status_remind": {
+        "kwargs": {**CASE, "slug": "participant.organisation.slug"},
+        "POST": on_case(REDIRECT, COORDINATOR),
+    },
     "cases:credit_consent": {
         "kwargs": {**CASE, "pk": _reporter_credit},
         "POST": with_(on_case(NOT_FOUND), reporter=REFUSED),
@@ -293,6 +315,25 @@ PERMISSIONS: dict[str, dict[str, Any]] = {
         "kwargs": {"pk": "new_report.pk"},
         "POST": with_(only(REFUSED, SIRT, others=NOT_FOUND), reporter=FORBIDDEN),
     },
+    # Undo a merge: the SIRT (a report never merged: a message, back to its page).
+    "cases:report_unmerge": {
+        "kwargs": {"pk": "new_report.pk"},
+        "POST": with_(only(REDIRECT, SIRT, others=NOT_FOUND), reporter=FORBIDDEN),
+    },
+    # ----------------------------------------------------------- cases: the case list's tools
+    # Saved filters: anyone saves their own (an empty POST: a message, back to the list);
+    # one person's filter does not exist for anybody else.
+    "cases:saved_filter_save": {"POST": everyone(REDIRECT)},
+    "cases:saved_filter_apply": {
+        "kwargs": {"pk": _maintainer_saved_filter},
+        "GET": only(REDIRECT, ("maintainer",), others=NOT_FOUND),
+    },
+    "cases:saved_filter_delete": {
+        "kwargs": {"pk": _maintainer_saved_filter},
+        "POST": only(REDIRECT, ("maintainer",), others=NOT_FOUND),
+    },
+    # Bulk actions: coordinators (an empty POST: "nothing changed", back to the list).
+    "cases:case_bulk": {"POST": only(REDIRECT, SIRT, others=NOT_FOUND)},
     # ----------------------------------------------------------- cases: organisation members
     # The SIRT manages every organisation, an admin their own (tests/cases/
     # test_membership_access.py). The maintainer is a plain member of libexample
@@ -316,6 +357,54 @@ PERMISSIONS: dict[str, dict[str, Any]] = {
         "GET": with_(only(OK, SIRT, others=NOT_FOUND), maintainer=FORBIDDEN),
         "POST": with_(only(REFUSED, SIRT, others=NOT_FOUND), maintainer=FORBIDDEN),
     },
+    # ----------------------------------------------------------- cases: onboarding
+    # Organisations and projects are created and edited by the SIRT only (cases/
+    # onboarding.py); for everyone else the pages do not exist. Empty POSTs are refused
+    # with field errors. An onboarding link with a bad token does not work, for anyone.
+    "cases:organisation_new": {
+        "GET": only(OK, SIRT, others=NOT_FOUND),
+        "POST": only(REFUSED, SIRT, others=NOT_FOUND),
+    },
+    "cases:organisation_edit": {
+        "kwargs": MEMBERS,
+        "GET": only(OK, SIRT, others=NOT_FOUND),
+        "POST": only(REFUSED, SIRT, others=NOT_FOUND),
+    },
+    "cases:project_list": {"GET": only(OK, SIRT, others=NOT_FOUND)},
+    "cases:project_new": {
+        "GET": only(OK, SIRT, others=NOT_FOUND),
+        "POST": only(REFUSED, SIRT, others=NOT_FOUND),
+    },
+    "cases:project_edit": {
+        "kwargs": {"slug": "world.project.slug"},
+        "GET": only(OK, SIRT, others=NOT_FOUND),
+        "POST": only(REFUSED, SIRT, others=NOT_FOUND),
+    },
+    "cases:onboarding_invitations": {"GET": only(OK, SIRT, others=NOT_FOUND)},
+    "cases:onboarding_invite": {
+        "GET": only(OK, SIRT, others=NOT_FOUND),
+        "POST": only(REFUSED, SIRT, others=NOT_FOUND),
+    },
+    "cases:onboarding_revoke": {
+        "kwargs": {"pk": 999999},
+        "POST": only(NOT_FOUND, SIRT, others=NOT_FOUND),
+    },
+    "cases:onboarding_accept": {
+        "kwargs": {"token": lambda s: "not-a-valid-token"},
+        "GET": public(NOT_FOUND),
+        "POST": public(NOT_FOUND),
+    },
+    # ----------------------------------------------------------- reporting without an account
+    # Public: the page, its "check your e-mail" answer and security.txt. An empty POST is
+    # refused with field errors; a confirmation link with a bad token does not work.
+    "cases:public_report": {"GET": public(OK), "POST": public(REFUSED)},
+    "cases:public_report_sent": {"GET": public(OK)},
+    "cases:public_report_confirm": {
+        "kwargs": {"token": lambda s: "not-a-valid-token"},
+        "GET": public(NOT_FOUND),
+        "POST": public(NOT_FOUND),
+    },
+    "security_txt": {"GET": public(OK), "POST": public(405)},
     # ----------------------------------------------------------- cases: API tokens
     "cases:token_create": {"POST": everyone(REDIRECT)},
     "cases:token_revoke": {"kwargs": {"pk": 999999}, "POST": everyone(REDIRECT)},
@@ -397,6 +486,11 @@ PERMISSIONS: dict[str, dict[str, Any]] = {
     # ----------------------------------------------------------- disclosure: release
     "disclosure:release_overview": {"kwargs": CASE, "GET": on_case(OK)},
     "disclosure:release_plan_save": {"kwargs": CASE, "POST": on_case(REFUSED, COORDINATOR)},
+    # Maintainers start the plan and propose its target; coordinators too.
+    "disclosure:release_target_propose": {
+        "kwargs": CASE,
+        "POST": on_case(REFUSED, ("maintainer", "coordinator")),
+    },
     "disclosure:project_release_update": {
         "kwargs": {**CASE, "pk": lambda s: disc.scenario_project_release(s).pk},
         "POST": on_case(REFUSED, ("maintainer", "coordinator")),
@@ -419,6 +513,9 @@ PERMISSIONS: dict[str, dict[str, Any]] = {
         "kwargs": CASE,
         "POST": on_case(REFUSED, ("partner_in_case", "coordinator")),
     },
+    # The release gate's override: an empty form (no reason, no confirm) saves nothing.
+    "disclosure:publication_gate_override": {"kwargs": CASE, "POST": on_case(REFUSED, COORDINATOR)},
+    "disclosure:publication_gate_revoke": {"kwargs": CASE, "POST": on_case(REFUSED, COORDINATOR)},
     # ----------------------------------------------------------- disclosure: metrics, calendar
     "disclosure:metrics": {"GET": only(OK, SIRT, others=NOT_FOUND)},
     # The feed authenticates by its token alone (the maintainer's here): the same
@@ -517,6 +614,12 @@ PERMISSIONS: dict[str, dict[str, Any]] = {
         "kwargs": {**API_CASE, "pk": "vulnerability.pk"},
         "GET": api_on_case(OK),
     },
+    # Everyone in the case lists what they may read; vendors (and coordinators) set.
+    "api:vendor-status-list": {
+        "kwargs": API_CASE,
+        "GET": api_on_case(OK),
+        "POST": api_on_case(REFUSED, ("partner_in_case", "maintainer", "coordinator")),
+    },
     "api:comment-list": {
         "kwargs": API_CASE,
         "GET": api_on_case(OK),
@@ -531,7 +634,22 @@ PERMISSIONS: dict[str, dict[str, Any]] = {
         "kwargs": {**API_CASE, "proposal_id": "proposal.pk"},
         "POST": api_on_case(REFUSED),
     },
+    # Coordinators; the scenario's proposal lacks the maintainers' agreement, so an
+    # empty POST (no override) is refused with a field error.
+    "api:embargo-accept": {
+        "kwargs": {**API_CASE, "proposal_id": "proposal.pk"},
+        "POST": api_on_case(REFUSED, COORDINATOR),
+    },
     "api:release": {"kwargs": API_CASE, "GET": api_on_case(OK)},
+    "api:publication-gate-override": {
+        "kwargs": API_CASE,
+        "POST": api_on_case(REFUSED, COORDINATOR),
+    },
+    # No override is in force in the scenario: 409, nothing to revoke.
+    "api:publication-gate-revoke": {
+        "kwargs": API_CASE,
+        "POST": with_(api_on_case(REFUSED, COORDINATOR), coordinator=409),
+    },
     # PATCH only: the table's methods answer 405 before any lookup (nothing revealed).
     "api:release-project": {
         "kwargs": {**API_CASE, "release_id": lambda s: disc.scenario_project_release(s).pk},
@@ -552,6 +670,11 @@ PERMISSIONS: dict[str, dict[str, Any]] = {
     "api:case-advisory": {
         "kwargs": API_CASE,
         "GET": api_on_case(OK, ("partner_in_case", "maintainer", "coordinator")),
+    },
+    # Review steps are the coordinators'; an empty POST has no version and acts on nothing.
+    "api:case-advisory-step": {
+        "kwargs": {**API_CASE, "step": lambda s: "submit"},
+        "POST": api_on_case(REFUSED, COORDINATOR),
     },
     # The scenario's advisory is an embargoed draft: it does not exist publicly.
     "api:advisory-list": {"GET": public(OK)},

@@ -49,14 +49,15 @@ def _transition_codes() -> set[str]:
 
 
 def _advisory_step_codes() -> set[str]:
-    """Each ``self._transition(..., action="submitted")`` of an advisory."""
+    """Each ``self._transition(..., action="submitted")`` of an advisory (and each
+    ``self._change_step(..., action="change_approved")`` of a published one's change)."""
     found = set()
     for _, tree in _trees():
         for node in ast.walk(tree):
             if (
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Attribute)
-                and node.func.attr == "_transition"
+                and node.func.attr in ("_transition", "_change_step")
             ):
                 for keyword in node.keywords:
                     if keyword.arg == "action" and isinstance(keyword.value, ast.Constant):

@@ -86,13 +86,14 @@ EVERYTHING = "*"
 MAY_SEE: dict[str, frozenset[str] | str] = {
     "coordinator": EVERYTHING,
     # view_reporters: both reporters, their reports' titles, files and credits.
-    "maintainer": CASE1_SHARED | {"reporter_a", "reporter_a_org", "reporter_b", "credit"},
+    "maintainer": CASE1_SHARED
+    | {"reporter_a", "reporter_a_org", "reporter_b", "credit", "maintainer_vendor"},
     # Only the fastparse case: its reporter (view_reporters there) and its text.
     "other_maintainer": frozenset(
         {"sirt_org", "coordinator", "other_maintainer", "other_maintainer_org"}
         | {"reporter_c", "case2"}
     ),
-    "partner": CASE1_SHARED | {"partner_note"},
+    "partner": CASE1_SHARED | {"partner_note", "partner_vendor"},
     "downstream": CASE1_SHARED,
     # Each reporter: themselves and their own words, never the other reporter.
     "reporter_a": CASE1_SHARED | {"reporter_a", "reporter_a_org"},
@@ -108,7 +109,7 @@ MUST_SEE_WEB: dict[str, set[str]] = {
     "coordinator": {"reporter_a", "reporter_b", "internal", "credit", "reporter_c", "case2"},
     "maintainer": {"reporter_a", "reporter_b", "credit", "partner_org", "downstream_org"},
     "other_maintainer": {"reporter_c", "case2"},
-    "partner": {"maintainer_org", "case1", "partner_note"},
+    "partner": {"maintainer_org", "case1", "partner_note", "partner_vendor"},
     "downstream": {"maintainer_org", "case1"},
     "reporter_a": {"reporter_a", "case1"},
     "reporter_b": {"reporter_b", "case1"},
@@ -117,9 +118,9 @@ MUST_SEE_WEB: dict[str, set[str]] = {
 }
 MUST_SEE_API: dict[str, set[str]] = {
     "coordinator": {"reporter_a", "reporter_b", "credit", "case2"},
-    "maintainer": {"reporter_a", "reporter_b", "credit", "case1"},
+    "maintainer": {"reporter_a", "reporter_b", "credit", "case1", "maintainer_vendor"},
     "other_maintainer": {"reporter_c", "case2"},
-    "partner": {"case1", "partner_note"},
+    "partner": {"case1", "partner_note", "partner_vendor"},
     "downstream": {"case1"},
     "reporter_a": {"reporter_a", "case1"},
     "reporter_b": {"reporter_b", "case1"},
@@ -306,6 +307,23 @@ def build(world: World, tok: Tokens) -> Differential:
     attachment = services.store_attachment(
         _file(tok, "maintainer file", "case1"), uploaded_by=maintainer, case=case
     )
+    # Vendor statuses under embargo: each organisation's own, and the SIRT's, never the
+    # other vendors' (cases.access.vendors), even when marked public.
+    for owner, author, org in [
+        ("maintainer_vendor", maintainer, world.maintainer_org),
+        ("partner_vendor", partner, world.partner_org),
+    ]:
+        services.set_vendor_status(
+            case,
+            author,
+            vulnerability=vulnerability,
+            organisation=org,
+            status="not_affected",
+            justification="vulnerable_code_not_present",
+            statement=tok(f"{owner} statement", owner),
+            product=tok(f"{owner} product", owner),
+            public=True,
+        )
     new_report = make_report(reporter_a, title=tok("report A, second", "reporter_a"))
     report_attachment = services.store_attachment(
         _file(tok, "second report file", "reporter_a"), uploaded_by=reporter_a, report=new_report

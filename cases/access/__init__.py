@@ -25,7 +25,9 @@ its modules, one a topic:
 - ``fields.py``: field-level visibility (mixed into ``CaseAccess``);
 - ``predicates.py``: object predicates (``can_*``);
 - ``organisations.py``: who manages an organisation's members and webhooks;
-- ``grants.py``: ``sync_grants``.
+- ``lists.py``: a page of a case list as rows, titles and roles decided in its query;
+- ``grants.py``: ``sync_grants``;
+- ``vendors.py``: vendor status per vulnerability (who is asked, who answers, who reads).
 """
 
 from cases.access.case_access import (
@@ -61,6 +63,13 @@ from cases.access.fields import (
     with_shown_titles,
 )
 from cases.access.grants import sync_grants
+from cases.access.lists import (
+    EMBARGO_ACTIVE,
+    EMBARGO_STATE,
+    case_rows,
+    complete_rows,
+    shown_title_expression,
+)
 from cases.access.organisations import (
     can_manage_members,
     get_organisation_to_manage,
@@ -72,10 +81,12 @@ from cases.access.predicates import (
     can_acknowledge_participation,
     can_address_organisation,
     can_attach_to_report,
+    can_bulk_manage,
     can_consent_to_credit,
     can_report_for,
     can_triage,
     comment_visibility_choices,
+    require_bulk_manage,
     require_triage,
 )
 from cases.access.roles import (
@@ -89,15 +100,31 @@ from cases.access.roles import (
     kind_roles_text,
     role_fits,
 )
+from cases.access.vendors import (
+    VENDOR_ROLES,
+    can_remind_vendor,
+    can_set_vendor_status,
+    may_read_vendor_status_details,
+    missing_vendor_status_rows,
+    settable_organisations,
+    vendor_organisation_ids,
+    vendor_organisations,
+    vendor_participations,
+    vendor_statuses_published,
+    visible_vendor_statuses,
+)
 
 __all__ = [
     "ACKNOWLEDGING_ROLES",
+    "EMBARGO_ACTIVE",
+    "EMBARGO_STATE",
     "ALL_ACTIONS",
     "CASE_TITLE_UNDER_REVIEW",
     "COORDINATOR_ONLY",
     "GRANTABLE",
     "KIND_ROLES",
     "ROLE_ACTIONS",
+    "VENDOR_ROLES",
     "VULNERABILITY_TITLE_UNDER_REVIEW",
     "CaseAccess",
     "Role",
@@ -107,11 +134,16 @@ __all__ = [
     "addressable_organisations",
     "can_acknowledge_participation",
     "can_act",
+    "case_rows",
+    "complete_rows",
     "can_address_organisation",
     "can_attach_to_report",
+    "can_bulk_manage",
     "can_consent_to_credit",
     "can_manage_members",
+    "can_remind_vendor",
     "can_report_for",
+    "can_set_vendor_status",
     "can_triage",
     "comment_visibility_choices",
     "comment_visible_to",
@@ -123,20 +155,30 @@ __all__ = [
     "is_sirt",
     "kind_roles_text",
     "managed_organisations",
+    "may_read_vendor_status_details",
     "member_organisation_ids",
     "member_organisations",
+    "missing_vendor_status_rows",
     "participant_rows_q",
     "require",
     "require_on",
+    "require_bulk_manage",
     "require_triage",
     "role_fits",
     "roles_by_case",
     "roles_for",
+    "settable_organisations",
+    "shown_title_expression",
     "sirt_required",
     "sync_grants",
+    "vendor_organisation_ids",
+    "vendor_organisations",
+    "vendor_participations",
+    "vendor_statuses_published",
     "visible_cases",
     "visible_report_batches",
     "visible_reports",
+    "visible_vendor_statuses",
     "with_shown_titles",
     "readable_title_q",
     "with_searchable_title",

@@ -20,6 +20,7 @@ from cases.access.core import (
 )
 from cases.access.fields import FieldVisibility
 from cases.access.roles import ALL_ACTIONS, ROLE_ACTIONS, Role
+from cases.access.vendors import vendor_status_entries_q
 from cases.models import Case, Comment, CommentVisibility, Participant
 from cases.types import AnyUser
 
@@ -200,6 +201,13 @@ def filter_timeline(
     if access is not None and access.can("view_internal"):
         return queryset
     queryset = queryset.exclude(_internal_entries_q())
+    # Another organisation's vendor status (cases.access.vendors): the SIRT and itself.
+    queryset = queryset.exclude(
+        vendor_status_entries_q(
+            access.user if access is not None else user,
+            access.organisation_ids if access is not None else None,
+        )
+    )
     if access is None or not access.can("view_reporters"):
         viewer = access.user if access is not None else user
         queryset = queryset.exclude(_reporter_entries_q()).exclude(

@@ -42,6 +42,17 @@ def require_triage(user: AnyUser | None) -> None:
         raise PermissionDenied("Only the SIRT triages reports.")
 
 
+def can_bulk_manage(user: AnyUser | None) -> bool:
+    """Apply one change to many cases at once (the case list's bulk actions): the SIRT.
+    Each case's change is checked again by its own service (``manage_case``)."""
+    return is_sirt(user)
+
+
+def require_bulk_manage(user: AnyUser | None) -> None:
+    if not can_bulk_manage(user):
+        raise PermissionDenied("Only coordinators apply bulk actions.")
+
+
 def can_report_for(user: AnyUser, organisation: Organisation) -> bool:
     """Send a report on behalf of ``organisation``: its members."""
     return (

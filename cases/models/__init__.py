@@ -5,7 +5,8 @@
 - ``case.py``: ``Case`` (states, ``TRANSITIONS``, ``Case.transition``), ``CaseCounter``,
   ``Participant``, the grant tables, ``TimelineEntry``, ``CaseAccessRecord``;
 - ``reports.py``: ``Report``; ``vulnerabilities.py``: ``Vulnerability``,
-  ``AffectedPackage``, ``Credit``; ``discussion.py``: ``Comment``, ``Attachment``.
+  ``AffectedPackage``, ``Credit``; ``vendor_status.py``: ``VendorStatus`` (what each
+  vendor organisation says about one vulnerability); ``discussion.py``: ``Comment``, ``Attachment``.
 
 Import them from here (``from cases.models import Case``). Every model's app is
 ``cases`` whichever module holds it, so migrations do not see the split.
@@ -40,6 +41,11 @@ from cases.models.common import StaleEdit, TransitionError, YearCounter
 from cases.models.discussion import Attachment, Comment, CommentVisibility, private_upload_path
 from cases.models.people import Membership, Organisation, OrganisationQuerySet, Profile, Project
 from cases.models.reports import Report, ReportStatus
+from cases.models.vendor_status import (
+    Justification,
+    VendorStatus,
+    VendorStatusValue,
+)
 from cases.models.vulnerabilities import AffectedPackage, Credit, Vulnerability
 
 __all__ = [
@@ -64,6 +70,7 @@ __all__ = [
     "Credit",
     "IdempotencyRecord",
     "Invitation",
+    "Justification",
     "Membership",
     "Organisation",
     "OrganisationQuerySet",
@@ -74,11 +81,15 @@ __all__ = [
     "Project",
     "Report",
     "ReportBatch",
+    "ReportMerge",
     "ReportStatus",
+    "SavedFilter",
     "Severity",
     "StaleEdit",
     "TimelineEntry",
     "TransitionError",
+    "VendorStatus",
+    "VendorStatusValue",
     "Vulnerability",
     "YearCounter",
     "private_upload_path",
@@ -91,4 +102,5 @@ from cases.accounts.models import Invitation  # noqa: E402
 from cases.api_models import ApiToken, IdempotencyRecord  # noqa: E402
 from cases.audit import AuditEvent  # noqa: E402
 from cases.duplicate_documents import CaseSearchDocument  # noqa: E402
+from cases.models.coordination import ReportMerge, SavedFilter  # noqa: E402
 from cases.report_batches import ReportBatch  # noqa: E402

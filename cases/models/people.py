@@ -41,6 +41,9 @@ class Organisation(models.Model):
     # ``user.groups`` (cases.access reads memberships; README, "Membership, groups and
     # grants").
     group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="organisation")
+    # Where the SIRT writes about a vulnerability (security.txt's Contact of the vendor).
+    security_contact = models.EmailField("security contact address", blank=True)
+    website = models.URLField(blank=True)
     members: models.ManyToManyField[User, Membership] = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="organisations"
     )
@@ -62,10 +65,10 @@ class Organisation(models.Model):
         return deleted
 
     @classmethod
-    def create(cls, *, name: str, slug: str, kind: str) -> Organisation:
+    def create(cls, *, name: str, slug: str, kind: str, **fields: Any) -> Organisation:
         with transaction.atomic():
             group = Group.objects.create(name=f"org:{slug}")
-            return cls.objects.create(name=name, slug=slug, kind=kind, group=group)
+            return cls.objects.create(name=name, slug=slug, kind=kind, group=group, **fields)
 
     def add_member(self, user: User, role: str = "member") -> Membership:
         membership, _ = Membership.objects.update_or_create(
@@ -131,3 +134,54 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class OnboardingInvitation(models.Model):
+    """An invitation to the security contact of an organisation that is not in the
+    portal yet (``cases.onboarding``): accepting it creates the organisation (and the
+    project it maintains, when given), its first admin being the invitee.
+
+    Like ``accounts.Invitation``: the link carries a signed random secret, the database
+    keeps only its SHA-256; single use, expires after ``INVITATION_MAX_AGE`` seconds.
+    """
+
+    email = models.EmailField()
+    token_hash = models.CharField(max_length=64, unique=True)
+    organisation_name = models.CharField(max_length=200)
+    organisation_kind = models.CharField(
+        max_length=20, choices=Organisation.Kind.choices, default=Organisation.Kind.MAINTAINER
+    )
+    website = models.URLField(blank=True)
+    project_name = models.CharField(max_length=200, blank=True)
+    project_purls = models.JSONField(default=list, blank=True)
+    project_repository_url = models.URLField(blank=True)
+    report = models.ForeignKey(
+        "cases.Report", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Onboarding invitation of {self.email} for {self.organisation_name}"
+
+    @property
+    def is_pending(self) -> bool:
+        return (
+            self.accepted_at is None
+            and self.revoked_at is None
+            and self.expires_at > timezone.now()
+        )

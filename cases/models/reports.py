@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
 
 from django.conf import settings
 from django.db import models
@@ -77,3 +78,69 @@ class Report(models.Model):
             for k in ("title", "description", "purl", "vers", "cwe", "cvss_vector")
         )
         return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class PendingReport(models.Model):
+    """A report sent from the public page by someone without a session, held until they
+    confirm their address (``cases.public_intake``). It is not a ``Report``: nothing of
+    it reaches triage, counts or duplicate detection before the confirmation, which
+    submits it through ``services.submit_report`` like any signed-in submission.
+
+    The link carries a random secret signed with a timestamp; only its SHA-256 is kept.
+    Unconfirmed rows expire and are purged (``purge_held_intake``), and a confirmed
+    row keeps no copy of the report's content.
+    """
+
+    email = models.EmailField()
+    title = models.CharField(max_length=300)
+    description = models.TextField()
+    purl = models.CharField(max_length=500, blank=True)
+    vers = models.CharField(max_length=500, blank=True)
+    cwe = models.CharField(max_length=12, blank=True)
+    cvss_vector = models.CharField(max_length=200, blank=True)
+    wants_credit = models.BooleanField(default=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    report = models.ForeignKey(
+        Report, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Held report from {self.email}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.confirmed_at is None and self.expires_at > timezone.now()
+
+
+def held_upload_path(instance: HeldUpload, filename: str) -> str:
+    # Random name below the private storage, as attachments (discussion.private_upload_path).
+    return f"held/{timezone.now():%Y/%m}/{secrets.token_hex(16)}"
+
+
+class HeldUpload(models.Model):
+    """A file kept server-side: for a form sent back with errors (``stash_key``, the
+    hash of a random key in the sender's session; short-lived) or for a report held
+    until its address is confirmed (``pending_report``). ``cases.upload_stash``."""
+
+    stash_key = models.CharField(max_length=64, blank=True, db_index=True)
+    pending_report = models.ForeignKey(
+        PendingReport, null=True, blank=True, on_delete=models.CASCADE, related_name="uploads"
+    )
+    file = models.FileField(upload_to=held_upload_path, max_length=200)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name

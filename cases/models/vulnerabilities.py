@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from cases.models.case import Case, severity_for_score
+from cases.models.people import Project
 from cases.models.reports import Report
+from cases.validators import purl_without_version
 
 
 class Vulnerability(models.Model):
@@ -64,6 +68,72 @@ class AffectedPackage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purl} {self.vers}"
+
+    @property
+    def package(self) -> str:
+        """The package this row names, as projects list theirs (``package_key``)."""
+        return package_key(self.purl)
+
+
+# --------------------------------------------------------------------------- fixed in
+# "Which versions of project P fix case C" has one answer: the fixed versions of the
+# case's affected packages whose purl is one of P's (``Project.purls``), compared
+# without version, qualifiers and subpath. The release plan, the go/no-go panel, the
+# API and the advisory read it here; nothing else stores a "fixed version".
+
+
+def package_key(purl: str) -> str:
+    """A purl without version, qualifiers and subpath; "" for what is not a purl."""
+    try:
+        return purl_without_version(purl)
+    except ValueError:
+        return ""
+
+
+def project_package_keys(project: Project) -> frozenset[str]:
+    return frozenset(k for k in (package_key(p) for p in project.purls or []) if k)
+
+
+def affected_packages_by_project(
+    case_id: int, projects: Iterable[Project]
+) -> dict[int, list[AffectedPackage]]:
+    """The affected packages of case ``case_id`` that belong to each of ``projects``
+    (project id -> rows, in vulnerability then row order), in one query."""
+    keys = {project.pk: project_package_keys(project) for project in projects}
+    result: dict[int, list[AffectedPackage]] = {pk: [] for pk in keys}
+    if not keys:
+        return result
+    rows = AffectedPackage.objects.filter(vulnerability__case_id=case_id).order_by(
+        "vulnerability__created_at", "vulnerability_id", "id"
+    )
+    for row in rows:
+        package = row.package
+        for project_id, project_keys in keys.items():
+            if package in project_keys:
+                result[project_id].append(row)
+    return result
+
+
+def merged_fixed_versions(rows: Iterable[AffectedPackage]) -> list[str]:
+    """Every fixed version the rows list, in order, once each."""
+    seen: dict[str, None] = {}
+    for row in rows:
+        for version in row.fixed_versions or []:
+            seen.setdefault(str(version), None)
+    return list(seen)
+
+
+def fixed_versions_by_project(case_id: int, projects: Iterable[Project]) -> dict[int, list[str]]:
+    """Project id -> the versions that fix it in case ``case_id`` (one query)."""
+    return {
+        project_id: merged_fixed_versions(rows)
+        for project_id, rows in affected_packages_by_project(case_id, projects).items()
+    }
+
+
+def fixed_versions_of(case_id: int, project: Project) -> list[str]:
+    """The fixed versions of ``project`` in case ``case_id``."""
+    return fixed_versions_by_project(case_id, [project])[project.pk]
 
 
 class Credit(models.Model):

@@ -142,6 +142,10 @@ def _role_override(
 def remove_participant(participant: Participant, actor: User) -> Participant:
     """Take a participant out of the case; its grants go in the same transaction."""
     access.require_on(actor, participant.case, "manage_case")
+    return _remove_participant(participant, actor)
+
+
+def _remove_participant(participant: Participant, actor: User) -> Participant:
     with transaction.atomic():
         participant = Participant.objects.select_for_update().get(pk=participant.pk)
         if participant.removed_at:

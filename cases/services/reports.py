@@ -4,30 +4,34 @@ into a case, or rejects it; a whole case is merged into another as a duplicate."
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from cases import access, events
+from cases import access, audit, events
 from cases.models import (
     AffectedPackage,
+    Attachment,
     Case,
     CaseCounter,
     CaseState,
     Credit,
     Organisation,
+    Participant,
     ParticipantRole,
     Project,
     Report,
+    ReportMerge,
     ReportStatus,
     TransitionError,
     Vulnerability,
 )
 from cases.services.case import _add_project
 from cases.services.discussion import store_attachment
-from cases.services.participants import _add_participant
+from cases.services.participants import _add_participant, _remove_participant
 from cases.services.vulnerabilities import _apply_cvss
 from cases.types import User
 from cases.validators import purl_without_version
@@ -172,14 +176,25 @@ def open_case_from_report(
 
 
 def merge_report_into_case(report: Report, case: Case, actor: User) -> Case:
-    """Triage: a report of a flaw already under coordination joins that case."""
+    """Triage: a report of a flaw already under coordination joins that case.
+
+    What the merge writes is kept in a ``ReportMerge`` row, so that a coordinator can
+    undo it (``undo_report_merge``)."""
     access.require_triage(actor)
     with transaction.atomic():
         report = _lock_new_report(report)
         case = Case.objects.select_for_update().get(pk=case.pk)
         if not case.is_open:
             raise TransitionError("Duplicates can only be merged into an open case.")
-        _file_report(case, report, actor, ReportStatus.DUPLICATE)
+        filed = _file_report(case, report, actor, ReportStatus.DUPLICATE)
+        ReportMerge.objects.create(
+            report=report,
+            case=case,
+            merged_by=actor,
+            participant=filed.participant,
+            credit=filed.credit,
+            attachment_ids=filed.attachment_ids,
+        )
         case.log(actor, "case.report.merged", {"report": report.pk})
         case.touch()
         # The reporter learns it is a duplicate now, when a coordinator confirms it
@@ -190,16 +205,107 @@ def merge_report_into_case(report: Report, case: Case, actor: User) -> Case:
     return case
 
 
-def _file_report(case: Case, report: Report, actor: User, status: str) -> None:
+def live_merge(report: Report) -> ReportMerge | None:
+    """The merge that put this report where it is now, while it can still be undone."""
+    if report.status != ReportStatus.DUPLICATE or report.case_id is None:
+        return None
+    return (
+        ReportMerge.objects.filter(report=report, case_id=report.case_id, undone_at__isnull=True)
+        .select_related("case")
+        .first()
+    )
+
+
+def undo_report_merge(report: Report, actor: User) -> Report:
+    """Triage: a merge made by mistake is undone; the report returns to triage.
+
+    Reverts what ``merge_report_into_case`` wrote (its ``ReportMerge``): the report
+    leaves the case, the reporter's participant row and finder credit go if the merge
+    created them and no other report of the same reporter is still in the case, the
+    attachments it moved belong to the report alone again. The case's timeline keeps
+    both entries (``case.report.merged`` and ``case.report.merge_undone``)."""
+    access.require_triage(actor)
+    with transaction.atomic():
+        report = Report.objects.select_for_update().get(pk=report.pk)
+        merge = live_merge(report)
+        if merge is None:
+            raise TransitionError(
+                "This report is not in a case through a merge that can be undone "
+                "(it was never merged, the merge was undone, or its case was merged since)."
+            )
+        case = Case.objects.select_for_update().get(pk=merge.case_id)
+        if not case.is_open:
+            raise TransitionError(
+                f"{case.reference} is {case.get_state_display().lower()}: a merge into it "
+                "can no longer be undone."
+            )
+        others_stay = (
+            case.reports.filter(reporter_id=report.reporter_id).exclude(pk=report.pk).exists()
+        )
+        report.case = None
+        report.status = ReportStatus.NEW
+        report.updated_at = timezone.now()
+        report.save(update_fields=["case", "status", "updated_at"])
+        removed_participant = None
+        if merge.participant_id is not None and not others_stay:
+            participant = Participant.objects.select_for_update().get(pk=merge.participant_id)
+            if participant.removed_at is None:
+                _remove_participant(participant, actor)
+                removed_participant = participant.pk
+        removed_credit = None
+        if merge.credit_id is not None and not others_stay:
+            removed_credit = merge.credit_id
+            Credit.objects.filter(pk=merge.credit_id).delete()
+        moved = Attachment.objects.filter(
+            pk__in=merge.attachment_ids, report=report, case=case
+        ).update(case=None)
+        merge.undone_at = timezone.now()
+        merge.undone_by = actor
+        merge.save(update_fields=["undone_at", "undone_by"])
+        case.log(actor, "case.report.merge_undone", {"report": report.pk})
+        audit.record(
+            "case.report.merge_undone",
+            actor=actor,
+            obj=case,
+            report=report.pk,
+            participant=removed_participant,
+            credit=removed_credit,
+            attachments=moved,
+        )
+        case.touch()
+    return report
+
+
+@dataclass
+class _Filed:
+    """What filing a report wrote besides the report itself (``ReportMerge`` keeps it)."""
+
+    participant: Participant | None
+    credit: Credit | None
+    attachment_ids: list[int]
+
+
+def _file_report(case: Case, report: Report, actor: User, status: str) -> _Filed:
     report.case = case
     report.status = status
     report.updated_at = timezone.now()
     report.save(update_fields=["case", "status", "updated_at"])
-    _add_participant(case, actor, user=report.reporter, role=Role.REPORTER, notify=False)
+    participant = None
+    # A reporter with an earlier report in the case takes part already (adding them
+    # again would be refused as "already a participant").
+    if (
+        not case.participants.active()
+        .filter(user=report.reporter, organisation__isnull=True, role=Role.REPORTER)
+        .exists()
+    ):
+        participant = _add_participant(
+            case, actor, user=report.reporter, role=Role.REPORTER, notify=False
+        )
+    credit = None
     if report.wants_credit:
         first_vuln = case.vulnerabilities.first()
         if first_vuln is not None:
-            Credit.objects.get_or_create(
+            found, created = Credit.objects.get_or_create(
                 vulnerability=first_vuln,
                 user=report.reporter,
                 kind=Credit.Kind.FINDER,
@@ -208,9 +314,10 @@ def _file_report(case: Case, report: Report, actor: User, status: str) -> None:
                     "consented": True,
                 },
             )
-    for attachment in report.attachments.filter(case__isnull=True):
-        attachment.case = case
-        attachment.save(update_fields=["case"])
+            credit = found if created else None
+    attachment_ids = list(report.attachments.filter(case__isnull=True).values_list("pk", flat=True))
+    Attachment.objects.filter(pk__in=attachment_ids).update(case=case)
+    return _Filed(participant, credit, attachment_ids)
 
 
 def reject_report(report: Report, actor: User, reason: str) -> Report:

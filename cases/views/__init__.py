@@ -22,6 +22,12 @@ from cases.views.case_edit import (
     vulnerability_add,
     vulnerability_edit,
 )
+from cases.views.case_list_tools import (
+    case_bulk,
+    saved_filter_apply,
+    saved_filter_delete,
+    saved_filter_save,
+)
 from cases.views.case_projects import case_project_add, case_project_remove
 from cases.views.credits import credit_add, credit_consent, credit_remove
 from cases.views.errors import page_not_found, permission_denied, server_error
@@ -41,7 +47,9 @@ from cases.views.triage import (
     report_merge,
     report_open_case,
     report_reject,
+    report_unmerge,
 )
+from cases.views.vendor_status import vendor_status_edit, vendor_status_remind
 from cases.views.wording import wording_reviewed
 
 __all__ = [
@@ -49,6 +57,7 @@ __all__ = [
     "attachment_download",
     "attachment_upload",
     "batch_detail",
+    "case_bulk",
     "case_detail",
     "case_edit",
     "case_list",
@@ -78,10 +87,16 @@ __all__ = [
     "report_new",
     "report_open_case",
     "report_reject",
+    "report_unmerge",
+    "saved_filter_apply",
+    "saved_filter_delete",
+    "saved_filter_save",
     "sarif_upload",
     "server_error",
     "token_create",
     "token_revoke",
+    "vendor_status_edit",
+    "vendor_status_remind",
     "vulnerability_add",
     "vulnerability_edit",
     "wording_reviewed",

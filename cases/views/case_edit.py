@@ -18,7 +18,7 @@ from cases.forms import (
     ParticipantForm,
     TransitionForm,
     VulnerabilityForm,
-    format_affected,
+    affected_formset,
 )
 from cases.models import TRANSITION_LABELS, TRANSITIONS, StaleEdit, TransitionError
 from cases.types import AuthenticatedHttpRequest
@@ -153,10 +153,19 @@ def _save_vulnerability(
     vulnerability = get_object_or_404(case.vulnerabilities, pk=pk) if pk is not None else None
     status = 200
     if request.method == "POST":
-        form = VulnerabilityForm(request.POST)
+        # "Add a row" (works without JavaScript): the same page, nothing saved, with
+        # what was typed and one more empty row.
+        add_row = "add_row" in request.POST
+        form = VulnerabilityForm(
+            initial=request.POST.dict() if add_row else None,
+            data=None if add_row else request.POST,
+        )
+        rows = affected_formset(request.POST, add_row=add_row)
         if vulnerability is not None:
             form.fields["version"].required = True
-        if form.is_valid():
+        if add_row:
+            status = 200  # nothing to correct: the page again, one row longer
+        elif form.is_valid() and rows.is_valid():
             data = form.cleaned_data
             try:
                 vulnerability = services.save_vulnerability(
@@ -170,13 +179,14 @@ def _save_vulnerability(
                     cvss3_vector=data["cvss3_vector"],
                     cvss4_vector=data["cvss4_vector"],
                     cve_id=data["cve_id"],
-                    affected=data["affected"],
+                    affected=rows.rows,
                 )
             except StaleEdit as exc:
                 form.add_error(None, str(exc))
                 status = 409
             except ValidationError as exc:
-                add_service_errors(form, exc)
+                if not rows.add_service_errors(exc):
+                    add_service_errors(form, exc)
                 status = 400
             except IntegrityError:
                 form.add_error("cve_id", "This CVE id is already used by another vulnerability.")
@@ -195,16 +205,17 @@ def _save_vulnerability(
                 "cvss3_vector": vulnerability.cvss3_vector,
                 "cvss4_vector": vulnerability.cvss4_vector,
                 "cve_id": vulnerability.cve_id,
-                "affected": format_affected(vulnerability),
                 "version": vulnerability.version,
             }
         )
+        rows = affected_formset(vulnerability=vulnerability)
     else:
         form = VulnerabilityForm()
+        rows = affected_formset()
     return render(
         request,
         "cases/vulnerability_form.html",
-        {"case": case, "form": form, "vulnerability": vulnerability},
+        {"case": case, "form": form, "rows": rows, "vulnerability": vulnerability},
         status=status,
     )
 

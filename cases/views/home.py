@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Case as CaseWhen
 from django.db.models import IntegerField, Value, When
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from cases import access, dashboard
 from cases.forms import DEFAULT_SORT, SORTS, CaseFilterForm, ProfileForm
-from cases.models import OPEN_STATES, SEVERITY_RANK, Case, Profile
-from cases.types import AuthenticatedHttpRequest
-from cases.views._helpers import paginate
+from cases.models import OPEN_STATES, SEVERITY_RANK, Case, CaseState, Profile, Severity
+from cases.types import AuthenticatedHttpRequest, User
+from cases.views._helpers import PAGE_SIZE
+from cases.views.case_list_tools import tools_context as _tools_context
 
 DEADLINE_DAYS = 14
 # The soonest deadlines only: a SIRT sees every case (hundreds of dates in 14 days at
@@ -43,6 +49,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
             queue_count=queue.count(),
             by_state=by_state,
             open_count=sum(n for state, _, n in by_state if state in OPEN_STATES),
+            work_queue=dashboard.work_queue(user),
         )
         return render(request, "cases/home_sirt.html", context)
     awaiting: dict[int, Any] = {}
@@ -53,16 +60,74 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     context.update(
         awaiting=list(awaiting.values()),
         activity=dashboard.recent_activity(user),
-        open_cases=access.with_shown_titles(
+        open_cases=case_rows(
             user,
-            Case.objects.visible_to(user)
-            .open()
-            .select_related("embargo")
-            .prefetch_related("projects")[:25],
+            row_query(user, Case.objects.visible_to(user).open().order_by("-updated_at", "-id"))[
+                :25
+            ],
         ),
         my_reports=access.visible_reports(user).filter(reporter=user)[:5],
     )
     return render(request, "cases/home_inbox.html", context)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRow:
+    """One case of a list, as ``cases/_case_table.html`` shows it: the page's rows come
+    from one query (``access.case_rows``), not from model instances."""
+
+    pk: int
+    reference: str
+    shown_title: str  # as the access module decided it for this viewer
+    state: str
+    severity: str
+    updated_at: dt.datetime
+    project_names: list[str]
+    is_under_embargo: bool
+
+    def get_absolute_url(self) -> str:
+        return reverse("cases:case_detail", args=[self.reference])
+
+    def get_state_display(self) -> str:
+        return str(CaseState(self.state).label)
+
+    def get_severity_display(self) -> str:
+        return str(Severity(self.severity).label)
+
+
+def row_query(user: User, cases: Any) -> Any:
+    """``cases`` (visible to ``user``, ordered) as the rows of a list: slice it, then
+    pass the page to ``case_rows``."""
+    return access.case_rows(user, cases, project_field="name", extra=[access.EMBARGO_STATE])
+
+
+def case_rows(user: User, rows: Any) -> list[CaseRow]:
+    """A page of ``row_query`` as ``CaseRow``s."""
+    return [
+        CaseRow(
+            pk=row["pk"],
+            reference=row["reference"],
+            shown_title=row["shown_title"],
+            state=row["state"],
+            severity=row["severity"],
+            updated_at=row["updated_at"],
+            project_names=list(row["project_list"]),
+            is_under_embargo=row[access.EMBARGO_STATE] == access.EMBARGO_ACTIVE,
+        )
+        for row in access.complete_rows(user, rows, project_field="name")
+    ]
+
+
+class RowPaginator(Paginator):
+    """Pages of rows; counts the filtered cases without the row columns (subqueries)."""
+
+    def __init__(self, rows: Any, per_page: int, *, cases: Any) -> None:
+        super().__init__(rows, per_page)
+        self._cases = cases
+
+    @cached_property
+    def count(self) -> int:
+        return self._cases.order_by().count()
 
 
 @login_required
@@ -92,14 +157,21 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
                 output_field=IntegerField(),
             )
         )
-    cases = cases.order_by(*SORTS[sort][1]).select_related("embargo").prefetch_related("projects")
-    page = paginate(request, cases)
-    page.object_list = access.with_shown_titles(request.user, page.object_list)
+    cases = cases.order_by(*SORTS[sort][1])
+    rows = row_query(request.user, cases)
+    page = RowPaginator(rows, PAGE_SIZE, cases=cases).get_page(request.GET.get("page"))
+    page.object_list = case_rows(request.user, page.object_list)
     filtered = any(data.get(k) for k in ("q", "state", "severity", "project"))
     return render(
         request,
         "cases/case_list.html",
-        {"form": form, "page": page, "sort": sort, "filtered": filtered},
+        {
+            "form": form,
+            "page": page,
+            "sort": sort,
+            "filtered": filtered,
+            **_tools_context(request, request.user),
+        },
     )
 
 

@@ -11,7 +11,7 @@ from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from cases import access, audit, services, triage
+from cases import access, audit, onboarding, services, triage
 from cases.forms import MergeReportForm, OpenCaseForm, RejectReportForm, ReportFilterForm
 from cases.models import Case, Report, ReportStatus, TransitionError
 from cases.types import AuthenticatedHttpRequest, User
@@ -66,9 +66,14 @@ def _render_report(
     context: dict[str, Any] = {"report": report, "attachments": report.attachments.all()}
     if access.can_triage(user):
         context["triage"] = report.status == ReportStatus.NEW
-        context["candidates"] = triage.candidates_for(report)
+        context["candidates"] = triage.explained_candidates(report)
+        context["merge"] = services.live_merge(report)
+        # Onboarding (cases/onboarding.py): the projects the report's purl names are
+        # pre-selected; a purl no project lists offers to create it or invite them.
+        matching = list(onboarding.projects_matching(report.purl))
+        context["onboard_offer"] = bool(report.purl) and not matching
         context["open_form"] = forms.get("open_form") or OpenCaseForm(
-            initial={"title": report.title}
+            initial={"title": report.title, "projects": matching}
         )
         context["merge_form"] = forms.get("merge_form") or MergeReportForm(user=user)
         context["reject_form"] = forms.get("reject_form") or RejectReportForm()
@@ -126,20 +131,51 @@ def report_open_case(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 @login_required
 @require_POST
 def report_merge(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Two steps: the reference (from the form or a candidate's button) answers with a
+    page that says what the merge does; that page's button posts ``confirm=yes``."""
     report = _report_for(request.user, pk, triage_action=True)
     form = MergeReportForm(request.POST, user=request.user)
     if form.is_valid():
         case = form.cleaned_data["reference"]
+        if request.POST.get("confirm") != "yes":
+            return render(
+                request,
+                "cases/report_merge_confirm.html",
+                {"report": report, "case": case, "candidate": _candidate(report, case)},
+            )
         try:
             services.merge_report_into_case(report, case, request.user)
         except TransitionError as exc:
             form.add_error("reference", str(exc))
         else:
             messages.success(
-                request, f"Report #{report.pk} was attached to {case.reference} as a duplicate."
+                request,
+                f"Report #{report.pk} was attached to {case.reference} as a duplicate. "
+                "Its page can undo the merge.",
             )
             return redirect(case)
     return _render_report(request, report, status=400, merge_form=form)
+
+
+def _candidate(report: Report, case: Case) -> triage.Explained | None:
+    """The case as a duplicate candidate of the report, with its score and reasons."""
+    for candidate in triage.explained_candidates(report):
+        if candidate.case is not None and candidate.case.pk == case.pk:
+            return candidate
+    return None
+
+
+@login_required
+@require_POST
+def report_unmerge(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    report = _report_for(request.user, pk, triage_action=True)
+    try:
+        services.undo_report_merge(report, request.user)
+    except TransitionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"The merge was undone: report #{report.pk} is back in triage.")
+    return redirect(report)
 
 
 @login_required

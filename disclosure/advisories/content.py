@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -22,6 +23,7 @@ from packageurl import PackageURL
 
 from cases.access import VULNERABILITY_TITLE_UNDER_REVIEW, CaseAccess
 from cases.validators import purl_without_version
+from disclosure.advisories import vendor_statements
 
 if TYPE_CHECKING:  # disclosure.models imports this module
     from disclosure.models import Advisory
@@ -55,46 +57,47 @@ def _project_for(purl: str, projects: list[dict[str, Any]]) -> dict[str, Any] | 
     return next((p for p in projects if p["name"].lower() == name), None)
 
 
-def build_content(advisory: Advisory, *, previous: dict[str, Any] | None = None) -> dict[str, Any]:
+def build_content(
+    advisory: Advisory,
+    *,
+    previous: dict[str, Any] | None = None,
+    osv_ids: Mapping[int, str] | None = None,
+) -> dict[str, Any]:
     """Everything public about the advisory, as plain JSON-able data.
 
-    ``previous`` is the content of the last published revision: vulnerabilities keep
-    the OSV ids they were published under, new ones get the next free number.
+    ``osv_ids`` maps vulnerability ids to their OSV ids (by default the advisory's
+    ``OsvIdentifier`` rows, assigned at publication); ``previous`` is the content of
+    the last published revision, whose ids are kept too. A vulnerability not
+    published yet has ``osv_id`` "" (shown as "assigned at publication"): a draft
+    never shows an id that could change.
     """
-    # disclosure.models imports this module (publication freezes its content).
-    from disclosure.models.release import ProjectRelease, ReleaseStatus
-
     case = advisory.case
-    # The version each project released under the release plan: the "fixed in" of a
-    # package whose vulnerability entry names no fixed version itself.
-    released = dict(
-        ProjectRelease.objects.filter(
-            plan__case=case, status=ReleaseStatus.RELEASED, fixed_version__gt=""
-        ).values_list("project_id", "fixed_version")
-    )
+    # "Fixed in" is the affected packages' own fixed versions: the release plan records
+    # a project's fix there too (disclosure/README.md, "Release data: entered once").
     projects = [
         {
             "name": p.name,
             "vendor": p.organisation.name,
             "repository_url": p.repository_url,
             "purls": [purl_without_version(u) for u in p.purls],
-            "released_version": released.get(p.pk, ""),
         }
         for p in case.projects.select_related("organisation").order_by("name")
     ]
     known_ids = {
-        v["vulnerability_id"]: v["osv_id"] for v in (previous or {}).get("vulnerabilities", [])
+        v["vulnerability_id"]: v["osv_id"]
+        for v in (previous or {}).get("vulnerabilities", [])
+        if v.get("osv_id")
     }
-    numbers = [int(i.rsplit("-", 1)[-1]) for i in known_ids.values()]
-    next_number = max(numbers, default=0) + 1
+    if osv_ids is None:
+        osv_ids = dict(advisory.osv_ids.values_list("vulnerability_id", "osv_id"))
+    known_ids.update(osv_ids)
+    # What the vendors marked public (disclosure/advisories/vendor_statements.py).
+    vendor_statuses = vendor_statements.public_vendor_statements(case)
     vulnerabilities = []
     for vuln in case.vulnerabilities.prefetch_related("affected", "credits").order_by(
         "created_at", "id"
     ):
-        osv_id = known_ids.get(vuln.pk)
-        if osv_id is None:
-            osv_id = f"{osv_prefix()}-{advisory.sequence}-{next_number}"
-            next_number += 1
+        osv_id = known_ids.get(vuln.pk, "")
         affected = []
         for a in vuln.affected.all():
             project = _project_for(a.purl, projects)
@@ -102,12 +105,7 @@ def build_content(advisory: Advisory, *, previous: dict[str, Any] | None = None)
                 {
                     "purl": purl_without_version(a.purl),
                     "vers": a.vers,
-                    "fixed_versions": [str(v) for v in a.fixed_versions]
-                    or (
-                        [project["released_version"]]
-                        if project and project["released_version"]
-                        else []
-                    ),
+                    "fixed_versions": [str(v) for v in a.fixed_versions],
                     "product": project["name"] if project else package_name(a.purl),
                     "vendor": project["vendor"] if project else "",
                     "repository_url": project["repository_url"] if project else "",
@@ -128,6 +126,10 @@ def build_content(advisory: Advisory, *, previous: dict[str, Any] | None = None)
                 "cvss4_score": float(vuln.cvss4_score) if vuln.cvss4_score is not None else None,
                 "severity": vuln.severity,
                 "affected": affected,
+                # The workaround that concerns this vulnerability only (the advisory's
+                # ``workarounds`` concern every one): ``formats.workaround_for``.
+                "workarounds": (advisory.vulnerability_workarounds or {}).get(str(vuln.pk), ""),
+                "vendor_statuses": vendor_statuses.get(vuln.pk, []),
                 # Only people who agreed to be named: the consent lives on the Credit row.
                 "credits": [
                     {"name": c.name, "kind": c.kind, "label": c.get_kind_display()}
@@ -142,6 +144,7 @@ def build_content(advisory: Advisory, *, previous: dict[str, Any] | None = None)
         "summary": advisory.summary,
         "details": advisory.details,
         "workarounds": advisory.workarounds,
+        "vulnerability_workarounds": dict(advisory.vulnerability_workarounds or {}),
         "references": list(advisory.references),
         "severity": case.severity,
         "projects": projects,
@@ -161,16 +164,11 @@ def as_read_by(content: dict[str, Any], case_access: CaseAccess) -> dict[str, An
             **v,
             "title": titles.get(v["vulnerability_id"], VULNERABILITY_TITLE_UNDER_REVIEW),
             "credits": [c for c in v["credits"] if c["name"] in names],
+            "vendor_statuses": vendor_statements.readable_by(v, case_access),
         }
         for v in content.get("vulnerabilities", [])
     ]
     return {**content, "vulnerabilities": vulnerabilities}
-
-
-def osv_prefix() -> str:
-    from django.conf import settings
-
-    return settings.OSV_ID_PREFIX
 
 
 @dataclass(frozen=True)
@@ -205,6 +203,20 @@ class Publication:
     def year(self) -> int:
         return self.initial_release.year
 
+    @property
+    def withdrawn(self) -> bool:
+        """Whether this publication is the advisory's withdrawal (``AdvisoryChange``)."""
+        return bool(self.content.get("withdrawn"))
+
+    @property
+    def withdrawal_reason(self) -> str:
+        return str((self.content.get("withdrawn") or {}).get("reason", ""))
+
+    @property
+    def withdrawn_at(self) -> dt.datetime | None:
+        """When it was withdrawn: the date of the revision that says so."""
+        return self.current_release if self.withdrawn else None
+
 
 def publication_for(advisory: Advisory, *, preview: bool = False) -> Publication:
     """The published state of ``advisory``, or (``preview``) its working copy as a draft.
@@ -222,7 +234,12 @@ def publication_for(advisory: Advisory, *, preview: bool = False) -> Publication
         history.append(RevisionInfo(len(history) + 1, now, "Draft, not published."))
         return Publication(
             identifier=advisory.identifier,
-            content=build_content(advisory, previous=previous.content if previous else None),
+            content=build_content(
+                advisory,
+                previous=previous.content if previous else None,
+                # Ids already published; no new one is allocated for a preview.
+                osv_ids=dict(advisory.osv_ids.values_list("vulnerability_id", "osv_id")),
+            ),
             revisions=tuple(history),
             final=False,
         )

@@ -78,6 +78,18 @@ def _advisory(case: Case, c: Any, **content: Any) -> Advisory:
     return advisory_services.take_step(advisory, c["coordinator2"], "approve")
 
 
+def _release_fixes(case: Case, coordinator: User) -> None:
+    """Every project of the case releases its fix: the release gate lets the advisory
+    go public only after that (disclosure/README.md, "Release gate")."""
+    plan = disclosure_services.save_release_plan(
+        case, coordinator, target_at=timezone.now(), expected_version=None
+    )
+    for release in plan.project_releases.all():
+        disclosure_services.update_project_release(
+            release, coordinator, fix_url="", status="released", expected_version=None
+        )
+
+
 def _published(c: Any) -> None:
     case = _open_case(
         c,
@@ -132,6 +144,7 @@ def _published(c: Any) -> None:
     )
     case = services.transition_case(case, coordinator, "mark_fix_ready")
     case = services.transition_case(case, coordinator, "release")
+    _release_fixes(case, coordinator)
     disclosure_services.start_clock(
         case,
         coordinator,
@@ -154,13 +167,17 @@ def _published(c: Any) -> None:
         "https://github.com/example/fastparse/releases/tag/v2.2.4 fastparse 2.2.4",
     )
     advisory = advisory_services.take_step(advisory, c["coordinator2"], "publish")
-    advisory_services.revise_advisory(
+    # A revision is reviewed like the first publication: submitted by one coordinator,
+    # approved and published by a second.
+    advisory = advisory_services.revise_advisory(
         advisory,
         coordinator,
         expected_version=advisory.version,
         revision_summary="Name the fastparse release that carries the fix.",
         summary=advisory.summary + " fastparse 2.2.4 was released on the same day.",
     )
+    advisory = advisory_services.take_step(advisory, c["coordinator2"], "approve")
+    advisory_services.take_step(advisory, c["coordinator2"], "publish")
     case.refresh_from_db()
     if case.state != "closed":
         services.transition_case(case, coordinator, "close")

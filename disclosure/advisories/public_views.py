@@ -9,13 +9,12 @@ everyone, signed in or not (participants read drafts on the case page instead).
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.core.paginator import Paginator
-from django.db.models import F
+from django.db.models import F, Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -27,6 +26,7 @@ from disclosure.advisories.content import publication_for
 from disclosure.advisories.formats import cve, dumps, osv
 from disclosure.advisories.formats import provider as csaf_provider
 from disclosure.models import Advisory, AdvisoryRevision
+from disclosure.models.advisory import OsvIdentifier
 
 PAGE_SIZE = 20
 
@@ -95,17 +95,14 @@ def advisory_csaf(request: HttpRequest, identifier: str) -> HttpResponse:
     return _json(document.body, filename=document.filename)
 
 
-def _osv_identifier(osv_id: str) -> str:
-    """``AKR-2026-0007-2`` belongs to ``AKRITES-2026-0007``."""
-    match = re.fullmatch(rf"{re.escape(settings.OSV_ID_PREFIX)}-(\d{{4}}-\d+)-\d+", osv_id)
-    if not match:
-        raise Http404("No such record.")
-    return f"{settings.ADVISORY_ID_PREFIX}-{match.group(1)}"
-
-
 @require_safe
 def osv_record(request: HttpRequest, osv_id: str) -> HttpResponse:
-    advisory = get_published_or_404(_osv_identifier(osv_id))
+    # Looked up in the ids assigned at publication (``OsvIdentifier``, legacy ids too):
+    # an id says nothing about the advisory or the case it belongs to.
+    assigned = OsvIdentifier.objects.filter(osv_id=osv_id, advisory__in=published()).first()
+    if assigned is None:
+        raise Http404("No such record.")
+    advisory = get_published_or_404(assigned.advisory.identifier)
     record = osv.render(advisory).get(osv_id)
     if record is None:
         raise Http404("No such record.")
@@ -238,7 +235,9 @@ class AdvisoryFeed(Feed):
         return reverse("advisories:list")
 
     def items(self) -> list[Advisory]:
-        return list(published().order_by("-published_at", "-id")[:50])
+        # Newest change first: a revision or a withdrawal brings an advisory back up.
+        latest = published().annotate(changed_at=Max("revisions__published_at"))
+        return list(latest.order_by("-changed_at", "-id")[:50])
 
     @staticmethod
     def _revision(item: Advisory) -> AdvisoryRevision:
@@ -247,11 +246,16 @@ class AdvisoryFeed(Feed):
         return revision
 
     def item_title(self, item: Advisory) -> str:
-        return f"{item.identifier}: {self._revision(item).content['title']}"
+        content = self._revision(item).content
+        withdrawn = "[Withdrawn] " if content.get("withdrawn") else ""
+        return f"{withdrawn}{item.identifier}: {content['title']}"
 
     def item_description(self, item: Advisory) -> str:
         # Atom says the summary is HTML: escape the plain text so readers show it as text.
-        return escape(self._revision(item).content["summary"])
+        content = self._revision(item).content
+        if content.get("withdrawn"):
+            return escape(f"Withdrawn: {content['withdrawn']['reason']}\n\n{content['summary']}")
+        return escape(content["summary"])
 
     def item_link(self, item: Advisory) -> str:
         return item.get_absolute_url()

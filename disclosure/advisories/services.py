@@ -14,14 +14,33 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
+
 from cases.access import require_on
 from cases.models import Case, TransitionError
 from cases.types import User
 from disclosure.access import can_approve_advisory
 from disclosure.models import Advisory
 
-# The steps of the review, each an ``Advisory`` method of the same name.
-STEPS = frozenset({"submit", "approve", "request_changes", "withdraw", "schedule", "publish"})
+# The steps of the review. Before publication each is the ``Advisory`` method of the
+# same name. On a published advisory, ``submit_revision`` and ``request_withdrawal``
+# open a change (``AdvisoryChange``) and ``approve``, ``request_changes``, ``publish``
+# act on it (``approve_change``, ``send_back_change``, ``publish_change``): the same
+# four eyes, the same buttons. ``recall`` takes an unpublished advisory back to draft;
+# ``request_withdrawal`` withdraws a published one (public, in every format).
+STEPS = frozenset(
+    {
+        "submit",
+        "approve",
+        "request_changes",
+        "recall",
+        "schedule",
+        "publish",
+        "submit_revision",
+        "request_withdrawal",
+        "cancel_change",
+    }
+)
 
 
 def start_advisory(case: Case, actor: User) -> Advisory:
@@ -46,11 +65,13 @@ def revise_advisory(
     revision_summary: str,
     **content: Any,
 ) -> Advisory:
-    """Edit a published advisory and publish the result as its next revision."""
+    """Edit a published advisory's working copy and submit it, in one transaction, as
+    its next revision for a second coordinator's approval (nothing is public yet)."""
     require_on(actor, advisory.case, "manage_case")
-    return advisory.revise(
-        actor, expected_version=expected_version, revision_summary=revision_summary, **content
-    )
+    with transaction.atomic():
+        edited = advisory.edit(actor, expected_version=expected_version, **content)
+        edited.submit_revision(actor, summary=revision_summary, expected_version=edited.version)
+    return Advisory.objects.get(pk=advisory.pk)
 
 
 def take_step(
@@ -68,16 +89,41 @@ def take_step(
     if step == "approve" and not can_approve_advisory(case_access, advisory):
         # A coordinator who may act on the case but not on this step: the page says so
         # (as the model's own check under the lock does), rather than a 403.
+        if advisory.is_public:
+            raise TransitionError(
+                "A second coordinator must approve: not who requested this change and not "
+                "who edited the advisory since it was last published."
+            )
         raise TransitionError(
             "A second coordinator must approve: not the author and not the coordinator "
             "who submitted it."
         )
+    version = expected_version
+    if advisory.is_public:
+        # A published advisory: the step acts on its change (revision or withdrawal).
+        if step == "submit_revision":
+            advisory.submit_revision(actor, summary=reason, expected_version=version)
+        elif step == "request_withdrawal":
+            advisory.request_withdrawal(actor, reason=reason, expected_version=version)
+        elif step == "approve":
+            advisory.approve_change(actor, expected_version=version)
+        elif step == "request_changes":
+            advisory.send_back_change(actor, reason=reason, expected_version=version)
+        elif step == "cancel_change":
+            advisory.cancel_change(actor, expected_version=version)
+        elif step == "publish":
+            advisory.publish_change(actor, expected_version=version)
+        else:
+            raise TransitionError("This advisory is published; that step does not apply.")
+        return Advisory.objects.get(pk=advisory.pk)
+    if step in ("submit_revision", "request_withdrawal", "cancel_change"):
+        raise TransitionError("Only a published advisory gets revisions or a withdrawal.")
     if step == "request_changes":
-        return advisory.request_changes(actor, reason=reason, expected_version=expected_version)
+        return advisory.request_changes(actor, reason=reason, expected_version=version)
     if step == "publish":
-        published = advisory.publish(actor, expected_version=expected_version)
+        published = advisory.publish(actor, expected_version=version)
         assert published is not None  # only a skip_locked publication returns None
         return published
     method = getattr(advisory, step)
-    result: Advisory = method(actor, expected_version=expected_version)
+    result: Advisory = method(actor, expected_version=version)
     return result

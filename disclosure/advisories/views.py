@@ -9,6 +9,8 @@ participants read the draft in the panel of the case page.
 
 from __future__ import annotations
 
+import copy
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -21,9 +23,15 @@ from django.views.decorators.http import require_POST, require_safe
 from cases import access, services
 from cases.models import Case, StaleEdit, TransitionError
 from cases.types import AuthenticatedHttpRequest
+from disclosure.advisories.content import Publication, publication_for
 from disclosure.advisories.formats import csaf as csaf_format
 from disclosure.advisories.formats import cve, dumps, osv
-from disclosure.advisories.forms import AdvisoryForm, RevisionForm, TransitionForm
+from disclosure.advisories.forms import (
+    AdvisoryForm,
+    RevisionForm,
+    TransitionForm,
+    advisory_vulnerabilities,
+)
 from disclosure.advisories.services import (
     STEPS,
     edit_advisory,
@@ -32,6 +40,7 @@ from disclosure.advisories.services import (
     take_step,
 )
 from disclosure.models import Advisory
+from disclosure.models.advisory import clean_content
 
 
 def panel_url(case: Case) -> str:
@@ -66,6 +75,20 @@ def advisory_create(request: AuthenticatedHttpRequest, reference: str) -> HttpRe
     return redirect("advisory:edit", reference=case.reference)
 
 
+def _preview(advisory: Advisory, form: AdvisoryForm) -> Publication | None:
+    """The public page's content made from the unsaved form (nothing is saved), or
+    None with the form's errors added."""
+    try:
+        cleaned = clean_content(**form.content())
+    except ValidationError as exc:
+        _add_errors(form, exc)
+        return None
+    unsaved = copy.copy(advisory)
+    for name, value in cleaned.items():
+        setattr(unsaved, name, value)
+    return publication_for(unsaved, preview=True)
+
+
 def _edit_page(
     request: AuthenticatedHttpRequest,
     reference: str,
@@ -75,8 +98,17 @@ def _edit_page(
 ) -> HttpResponse:
     case, _ = access.get_case_for(request.user, reference, "manage_case")
     advisory = _advisory_or_404(case)
-    if request.method == "POST":
-        form = form_class(request.POST)
+    preview = None
+    if request.method == "POST" and "preview" in request.POST:
+        form = form_class(request.POST, vulnerabilities=advisory_vulnerabilities(advisory))
+        form.is_valid()
+        # What changed is not part of the page: a preview does not need it yet.
+        if not set(form.errors) - {"revision_summary"}:
+            form.errors.pop("revision_summary", None)
+            preview = _preview(advisory, form)
+        status = 200 if preview is not None else 400
+    elif request.method == "POST":
+        form = form_class(request.POST, vulnerabilities=advisory_vulnerabilities(advisory))
         if form.is_valid():
             try:
                 if revise:
@@ -88,7 +120,9 @@ def _edit_page(
                         **form.content(),
                     )
                     messages.success(
-                        request, f"Revision {advisory.revision} of {advisory.identifier} is public."
+                        request,
+                        f"Revision of {advisory.identifier} submitted: a second coordinator "
+                        "approves it, then it can be published.",
                     )
                 else:
                     edit_advisory(
@@ -113,7 +147,14 @@ def _edit_page(
     return render(
         request,
         "disclosure/advisories/edit.html",
-        {"case": case, "advisory": advisory, "form": form, "revise": revise},
+        {
+            "case": case,
+            "advisory": advisory,
+            "form": form,
+            "revise": revise,
+            "preview": preview,
+            "open_change": advisory.open_change if advisory.is_public else None,
+        },
         status=status,
     )
 
@@ -132,10 +173,13 @@ def advisory_revise(request: AuthenticatedHttpRequest, reference: str) -> HttpRe
 STEP_MESSAGES: dict[str, str] = {
     "submit": "Submitted for review by a second coordinator.",
     "approve": "Approved.",
-    "request_changes": "Sent back to draft with your request.",
-    "withdraw": "Back to draft.",
+    "request_changes": "Sent back with your request.",
+    "recall": "Back to draft.",
     "schedule": "Scheduled: it will be published when the embargo lifts.",
     "publish": "Published.",
+    "submit_revision": "Revision submitted for review by a second coordinator.",
+    "request_withdrawal": "Withdrawal submitted for review by a second coordinator.",
+    "cancel_change": "Change cancelled; nothing was published.",
 }
 assert set(STEP_MESSAGES) == STEPS
 

@@ -1,6 +1,14 @@
 """Disclosure models, one module per topic (see disclosure/README.md)."""
 
-from disclosure.models.advisory import Advisory, AdvisoryRevision, AdvisoryState
+from disclosure.models.advisory import (
+    Advisory,
+    AdvisoryChange,
+    AdvisoryChangeKind,
+    AdvisoryChangeState,
+    AdvisoryRevision,
+    AdvisoryState,
+    OsvIdentifier,
+)
 from disclosure.models.calendar import CalendarToken
 from disclosure.models.embargo import (
     ClockStart,
@@ -12,6 +20,7 @@ from disclosure.models.embargo import (
     ProposalResponse,
     ProposalState,
 )
+from disclosure.models.gate import PublicationOverride
 from disclosure.models.release import (
     DeploymentReport,
     DeploymentStatus,
@@ -23,6 +32,9 @@ from disclosure.models.release import (
 
 __all__ = [
     "Advisory",
+    "AdvisoryChange",
+    "AdvisoryChangeKind",
+    "AdvisoryChangeState",
     "AdvisoryRevision",
     "AdvisoryState",
     "CalendarToken",
@@ -34,7 +46,9 @@ __all__ = [
     "EmbargoPolicy",
     "EmbargoProposal",
     "EmbargoState",
+    "OsvIdentifier",
     "PreNotification",
+    "PublicationOverride",
     "ProjectRelease",
     "ProposalResponse",
     "ProposalState",

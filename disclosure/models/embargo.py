@@ -43,6 +43,13 @@ class ClockStart(models.TextChoices):
     AGREEMENT = "agreement", "Date agreed by hand"
 
 
+class Agreement(models.TextChoices):
+    """Who must agree to a proposed public date before a coordinator accepts it."""
+
+    MAINTAINERS = "maintainers", "The case's maintainers"
+    ALL_PARTIES = "all_parties", "Maintainers, partners and downstream"
+
+
 class EmbargoPolicy(models.Model):
     """A disclosure policy as data: what starts its clock and how long it runs.
 
@@ -61,6 +68,11 @@ class EmbargoPolicy(models.Model):
     # UTC time of day the deadline falls on; None keeps the time the clock started.
     time_of_day = models.TimeField(null=True, blank=True)
     skip_weekends = models.BooleanField(default=False)
+    # Who must agree to a proposed date (at least the maintainers); without it only a
+    # coordinator's override with a reason moves the date.
+    agreement = models.CharField(
+        max_length=20, choices=Agreement.choices, default=Agreement.MAINTAINERS
+    )
     is_active = models.BooleanField(default=True)
     position = models.PositiveSmallIntegerField(default=0)
 
@@ -185,6 +197,14 @@ class Embargo(models.Model):
         limit = self.limit()
         return limit is not None and when > limit[0]
 
+    def required_agreement(self) -> str:
+        """The strictest agreement among the running clocks' policies (maintainers when
+        no clock runs)."""
+        policies = {c.policy.agreement for c in self.running_clocks()}
+        if Agreement.ALL_PARTIES in policies:
+            return Agreement.ALL_PARTIES
+        return Agreement.MAINTAINERS
+
     def computed_public_at(self) -> dt.datetime | None:
         """What ``public_at`` should be from the agreement or the clocks (not for breaks)."""
         if self.agreed_at is not None:
@@ -262,6 +282,8 @@ class EmbargoProposal(models.Model):
     decision_reason = models.TextField(blank=True)
     # Accepted beyond a policy's maximum: the coordinator said so explicitly, and why.
     override = models.BooleanField(default=False)
+    # Accepted without the agreement the policy asks for: the coordinator overrode it.
+    agreement_override = models.BooleanField(default=False)
     override_reason = models.TextField(blank=True)
 
     class Meta:

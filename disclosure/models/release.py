@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 
 from cases.models import Case, Organisation, Project
+from cases.models.vulnerabilities import fixed_versions_by_project
 
 PRE_NOTIFICATION_WORKING_DAYS = 5
 
@@ -44,6 +45,13 @@ class DeploymentStatus(models.TextChoices):
 class ReleasePlan(models.Model):
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="release_plan")
     target_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # A maintainer's proposed target, until a coordinator sets the target
+    # (``services.propose_release_target``; ``save_release_plan`` clears it).
+    proposed_target_at = models.DateTimeField(null=True, blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    proposed_at = models.DateTimeField(null=True, blank=True)
     # Derived by the services when every project is ready / released (for metrics).
     fixed_at = models.DateTimeField(null=True, blank=True)
     released_at = models.DateTimeField(null=True, blank=True)
@@ -58,6 +66,17 @@ class ReleasePlan(models.Model):
     def is_released(self) -> bool:
         return self.released_at is not None
 
+    def fixed_versions(self) -> dict[int, list[str]]:
+        """Project id -> its fixed versions in this case, read from the case's affected
+        packages (``cases.models.vulnerabilities.fixed_versions_by_project``, the one
+        source), once per plan object (one query, over the prefetched project releases)."""
+        cached = getattr(self, "_fixed_versions", None)
+        if cached is None:
+            projects = [r.project for r in self.project_releases.all()]
+            cached = fixed_versions_by_project(self.case_id, projects)
+            self._fixed_versions = cached
+        return cached
+
     def blockers(self, now: dt.datetime | None = None) -> list[str]:
         """What stands between this plan and a "go": empty means ready to release.
 
@@ -69,14 +88,21 @@ class ReleasePlan(models.Model):
             return []
         items: list[str] = []
         if self.target_at is None:
-            items.append("No target release time is set.")
+            items.append(
+                "No target release time is set (a maintainer proposed one: a coordinator sets it)."
+                if self.proposed_target_at is not None
+                else "No target release time is set."
+            )
+        elif self.proposed_target_at is not None:
+            items.append("A maintainer proposed another target release time.")
         releases = list(self.project_releases.all())
         if not releases:
             items.append("No project is part of the release.")
+        fixed = self.fixed_versions() if releases else {}
         for r in releases:
             if r.status == ReleaseStatus.PLANNED:
                 items.append(f"{r.project.name}: the fix is not ready yet.")
-            if not r.fixed_version:
+            if not fixed.get(r.project_id):
                 items.append(f"{r.project.name}: no fixed version recorded.")
             if not r.fix_url:
                 items.append(f"{r.project.name}: no fix commit or pull request recorded.")
@@ -93,7 +119,9 @@ class ProjectRelease(models.Model):
 
     plan = models.ForeignKey(ReleasePlan, on_delete=models.CASCADE, related_name="project_releases")
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="releases")
-    fixed_version = models.CharField(max_length=100, blank=True)
+    # No "fixed version" here: it is the fixed versions of the project's affected
+    # packages on the case (``fixed_versions``), entered once (disclosure/README.md,
+    # "Release data: entered once").
     fix_url = models.URLField("fix commit or pull request URL", max_length=500, blank=True)
     status = models.CharField(
         max_length=10, choices=ReleaseStatus.choices, default=ReleaseStatus.PLANNED
@@ -113,7 +141,13 @@ class ProjectRelease(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.project_id} {self.fixed_version or '?'} ({self.status})"
+        return f"{self.project_id} ({self.status})"
+
+    @property
+    def fixed_versions(self) -> list[str]:
+        """The versions that fix this project in the case (read through the plan, so a
+        plan's releases share one query)."""
+        return self.plan.fixed_versions().get(self.project_id, [])
 
 
 class PreNotification(models.Model):

@@ -18,3 +18,9 @@ class NotificationsConfig(AppConfig):
         # Every state change of the lower layers reaches the outbox through the one
         # event stream (cases/events.py), in the transaction of the change.
         events.subscribe(record_event)
+
+        # Failed deliveries join the SIRT's work queue on the dashboard.
+        from cases import dashboard
+        from disclosure.notifications.work_queue import failed_notifications
+
+        dashboard.register_queue_source(failed_notifications)

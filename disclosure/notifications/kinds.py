@@ -28,6 +28,31 @@ class Audience:
     BATCH_SUBMITTER = "batch_submitter"  # who sent a batch of findings, and its organisation
 
 
+class Role:
+    """A recipient's place on the case, for the default of when an email goes out."""
+
+    COORDINATOR = "coordinator"  # the case's coordinators and every SIRT member
+    MAINTAINER = "maintainer"
+    PARTNER = "partner"  # partners and downstream
+    REPORTER = "reporter"
+    OTHER = "other"  # no role on the case (e.g. a report's author before any case)
+
+
+ALL_ROLES = frozenset({Role.COORDINATOR, Role.MAINTAINER, Role.PARTNER, Role.REPORTER, Role.OTHER})
+# Coordinators run the case: every notice reaches them at once unless they choose
+# otherwise. The others hear at once only what asks them to act (below).
+COORDINATOR_ONLY = frozenset({Role.COORDINATOR})
+# A deadline reminder is urgent (mailed at once) this close to the deadline.
+URGENT_HOURS = 48
+
+
+class Email:
+    """When a notice's email goes out."""
+
+    NOW = "now"
+    DIGEST = "digest"
+
+
 @dataclass(frozen=True)
 class Kind:
     code: str
@@ -36,6 +61,25 @@ class Kind:
     escalation: bool = False  # escalations ignore mutes, digests and channel choices
     webhook: bool = True  # partners may subscribe to it
     deadline: bool = False  # written by the sweep, not by a caller
+    # Quiet by default: the roles mailed at once; everyone else gets it in the
+    # daily digest (and in the portal at once). A preference overrides it.
+    at_once: frozenset[str] = COORDINATOR_ONLY
+    # Deadline reminders: these roles are also mailed at once when the deadline is
+    # within ``URGENT_HOURS``.
+    urgent_for: frozenset[str] = frozenset()
+
+    def default_email(self, roles: set[str], hours_left: float | None = None) -> str:
+        """``Email.NOW`` or ``Email.DIGEST`` for a recipient with ``roles`` on the case."""
+        if self.escalation or roles & self.at_once:
+            return Email.NOW
+        if hours_left is not None and hours_left <= URGENT_HOURS and roles & self.urgent_for:
+            return Email.NOW
+        return Email.DIGEST
+
+
+_MAINTAINERS = frozenset({Role.COORDINATOR, Role.MAINTAINER})
+_PARTNERS = frozenset({Role.COORDINATOR, Role.PARTNER})
+_VENDORS = frozenset({Role.COORDINATOR, Role.MAINTAINER, Role.PARTNER})
 
 
 KINDS: dict[str, Kind] = {
@@ -48,6 +92,7 @@ KINDS: dict[str, Kind] = {
             "Your report was confirmed as a duplicate of a finding already under coordination",
             Audience.REPORT_AUTHOR,
             webhook=False,
+            at_once=ALL_ROLES,
         ),
         Kind(
             "report.batch.received",
@@ -59,28 +104,66 @@ KINDS: dict[str, Kind] = {
             "report.batch.completed",
             "Your batch of findings was processed",
             Audience.BATCH_SUBMITTER,
+            at_once=ALL_ROLES,
         ),
         Kind("case.opened", "Case opened", Audience.SIRT),
-        Kind("participant.invited", "You were invited to a case", Audience.PARTICIPANT),
+        Kind(
+            "participant.invited",
+            "You were invited to a case",
+            Audience.PARTICIPANT,
+            at_once=ALL_ROLES,
+        ),
         Kind("comment.posted", "New comment", Audience.COMMENT_READERS),
         Kind("case.state_changed", "Case state changed", Audience.PARTICIPANTS),
-        Kind("embargo.proposed", "Embargo date proposed", Audience.EMBARGO_PARTIES),
+        Kind(
+            "embargo.proposed",
+            "Embargo date proposed",
+            Audience.EMBARGO_PARTIES,
+            at_once=_MAINTAINERS,
+        ),
         Kind("embargo.changed", "Embargo date changed", Audience.PARTICIPANTS),
         Kind("embargo.broken", "Embargo broken", Audience.PARTICIPANTS, escalation=True),
         Kind("embargo.lifted", "Embargo lifted", Audience.PARTICIPANTS),
+        Kind(
+            "embargo.overridden",
+            "Public date set by a coordinator's override",
+            Audience.PARTICIPANTS,
+        ),
         Kind("release.planned", "Release planned", Audience.PARTICIPANTS),
-        Kind("release.released", "Fix released", Audience.PARTICIPANTS),
-        Kind("prenotification.sent", "Pre-notification", Audience.ORGANISATION),
+        Kind("release.released", "Fix released", Audience.PARTICIPANTS, at_once=_PARTNERS),
+        Kind(
+            "release.gate_overridden",
+            "Publication allowed before the fix is released",
+            Audience.PARTICIPANTS,
+        ),
+        Kind("prenotification.sent", "Pre-notification", Audience.ORGANISATION, at_once=ALL_ROLES),
         Kind("deployment.reported", "Deployment reported", Audience.COORDINATORS),
-        Kind("advisory.submitted", "Advisory ready for review", Audience.REVIEWER),
+        Kind(
+            "advisory.submitted", "Advisory ready for review", Audience.REVIEWER, at_once=ALL_ROLES
+        ),
         Kind("advisory.scheduled", "Advisory scheduled", Audience.DRAFT_READERS),
         Kind("advisory.published", "Advisory published", Audience.PARTICIPANTS),
+        Kind("advisory.withdrawn", "Published advisory withdrawn", Audience.PARTICIPANTS),
+        # vendor status per vulnerability (cases/services/vendor_status.py)
+        Kind(
+            "vendor_status.given",
+            "Vendor status given",
+            Audience.COORDINATORS,
+            webhook=False,
+        ),
+        Kind(
+            "vendor_status.reminded",
+            "Reminder: please give your organisation's vendor status",
+            Audience.ORGANISATION,
+            at_once=ALL_ROLES,
+        ),
         # deadlines (the sweep)
         Kind(
             "reminder.acknowledge",
             "Reminder: please acknowledge the case",
             Audience.PARTICIPANT,
             deadline=True,
+            at_once=ALL_ROLES,
         ),
         Kind(
             "escalation.acknowledge",
@@ -95,24 +178,28 @@ KINDS: dict[str, Kind] = {
             "Reminder: the embargo ends soon",
             Audience.PARTICIPANTS,
             deadline=True,
+            urgent_for=_VENDORS,
         ),
         Kind(
             "reminder.release",
             "Reminder: the release is due soon",
             Audience.PARTICIPANTS,
             deadline=True,
+            urgent_for=frozenset({Role.MAINTAINER}),
         ),
         Kind(
             "prenotification.due",
             "Pre-notification",
             Audience.ORGANISATION,
             deadline=True,
+            at_once=ALL_ROLES,
         ),
         Kind(
             "reminder.deployment",
             "Reminder: please report your deployment",
             Audience.ORGANISATION,
             deadline=True,
+            at_once=ALL_ROLES,
         ),
         Kind(
             "escalation.deployment",
@@ -128,6 +215,7 @@ KINDS: dict[str, Kind] = {
             Audience.REVIEWER,
             webhook=False,
             deadline=True,
+            at_once=ALL_ROLES,
         ),
         Kind(
             "escalation.overdue",
@@ -137,6 +225,21 @@ KINDS: dict[str, Kind] = {
             webhook=False,
             deadline=True,
         ),
+        Kind(
+            "escalation.publication_gated",
+            "Escalation: an advisory is due but its fix is not released",
+            Audience.COORDINATORS,
+            escalation=True,
+            webhook=False,
+            deadline=True,
+        ),
+        Kind(
+            "reminder.vendor_status",
+            "Reminder: please give your organisation's vendor status",
+            Audience.ORGANISATION,
+            deadline=True,
+            at_once=ALL_ROLES,
+        ),
         # about a webhook subscription, not a case
         Kind(
             "webhook.disabled",
@@ -145,7 +248,7 @@ KINDS: dict[str, Kind] = {
             escalation=True,
             webhook=False,
         ),
-        Kind("webhook.test", "Test event", Audience.ORGANISATION, webhook=False),
+        Kind("webhook.test", "Test event", Audience.ORGANISATION, webhook=False, at_once=ALL_ROLES),
     ]
 }
 

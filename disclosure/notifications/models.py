@@ -204,8 +204,17 @@ class NotificationSettings(models.Model):
         return f"Notification settings of {self.user_id}"
 
 
+class EmailWhen(models.TextChoices):
+    """When a kind's email goes out; "" follows the kind's default for the role."""
+
+    SUGGESTED = "", "As suggested (at once when you must act, else the daily digest)"
+    NOW = "now", "At once"
+    DIGEST = "digest", "In the daily digest"
+
+
 class KindPreference(models.Model):
-    """The channels one user wants for one kind. No row: portal and email."""
+    """The channels one user wants for one kind. No row: portal, and email at once or
+    in the digest as the kind suggests for the user's role (``kinds.Kind.default_email``)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
@@ -213,6 +222,9 @@ class KindPreference(models.Model):
     kind = models.CharField(max_length=60)
     in_app = models.BooleanField(default=True)
     email = models.BooleanField(default=True)
+    email_when = models.CharField(
+        max_length=10, choices=EmailWhen.choices, default=EmailWhen.SUGGESTED, blank=True
+    )
 
     class Meta:
         constraints = [
@@ -220,7 +232,8 @@ class KindPreference(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user_id} {self.kind}: in_app={self.in_app} email={self.email}"
+        when = self.email_when or "suggested"
+        return f"{self.user_id} {self.kind}: in_app={self.in_app} email={self.email} ({when})"
 
 
 class CaseMute(models.Model):

@@ -30,15 +30,25 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from cases import access
-from cases.models import Case, Comment, CommentVisibility, Report, ReportBatch
+from cases.models import (
+    Case,
+    Comment,
+    CommentVisibility,
+    Membership,
+    Participant,
+    ParticipantRole,
+    Report,
+    ReportBatch,
+)
 from cases.types import User
 from disclosure.models import Advisory, PreNotification
 from disclosure.notifications import conf, webhooks
 from disclosure.notifications.audience import CaseAudience, audiences, sirt_user_ids
-from disclosure.notifications.kinds import KINDS, Audience
+from disclosure.notifications.kinds import KINDS, Audience, Email, Kind, Role
 from disclosure.notifications.models import (
     CaseMute,
     Channel,
+    EmailWhen,
     KindPreference,
     Notification,
     NotificationSettings,
@@ -219,6 +229,11 @@ def _reviewers(advisory_id: int | None, aud: CaseAudience) -> set[int]:
     advisory = Advisory.objects.filter(pk=advisory_id).first() if advisory_id else None
     if advisory is None:
         return aud.coordinators
+    change = advisory.open_change if advisory.is_public else None
+    if change is not None:
+        # A revision or withdrawal of a published advisory: any coordinator who may
+        # approve it (not who requested it or edited it since the last publication).
+        return (aud.coordinators | aud.sirt) - {change.requested_by_id, *change.editor_ids}
     if advisory.reviewer_id and advisory.reviewer_id in aud.viewers:
         return {advisory.reviewer_id}
     excluded = {advisory.author_id, advisory.submitted_by_id}
@@ -270,6 +285,8 @@ def write(outgoing: Iterable[Outgoing], *, now: dt.datetime | None = None) -> in
             "user_id", "case_id"
         )
     )
+    roles = recipient_roles(user_ids, case_ids)
+    sirt = sirt_user_ids() & user_ids
     org_ids = set().union(*(o.orgs for o in outgoing))
     subscriptions = defaultdict(list)
     for sub in WebhookSubscription.objects.filter(organisation_id__in=org_ids, is_active=True):
@@ -292,6 +309,7 @@ def write(outgoing: Iterable[Outgoing], *, now: dt.datetime | None = None) -> in
             "recipient_id": None,
             "subscription_id": None,
         }
+        hours_left = (o.due_at - now).total_seconds() / 3600 if kind.deadline else None
         for uid in sorted(o.users):
             pref = prefs.get((uid, o.kind))
             if kind.escalation:
@@ -301,6 +319,14 @@ def write(outgoing: Iterable[Outgoing], *, now: dt.datetime | None = None) -> in
                     continue
                 in_app = pref.in_app if pref else True
                 email = pref.email if pref else True
+            at_once = _email_at_once(
+                kind,
+                pref,
+                uid in digest,
+                (roles.get((uid, o.case_id)) if o.case_id else None)
+                or ({Role.COORDINATOR} if uid in sirt else set()),
+                hours_left,
+            )
             if in_app:
                 rows.append(
                     {
@@ -311,7 +337,7 @@ def write(outgoing: Iterable[Outgoing], *, now: dt.datetime | None = None) -> in
                         "sent_at": now,
                     }
                 )
-            if email and uid in digest and not kind.escalation:
+            if email and not at_once:
                 rows.append(
                     {**base, "recipient_id": uid, "channel": Channel.DIGEST, "status": Status.HELD}
                 )
@@ -324,6 +350,58 @@ def write(outgoing: Iterable[Outgoing], *, now: dt.datetime | None = None) -> in
                         rows.append({**base, "subscription_id": sub.pk, "channel": Channel.WEBHOOK})
     insert_rows(rows)
     return len(rows)
+
+
+_ROLE_OF_PARTICIPANT = {
+    ParticipantRole.COORDINATOR: Role.COORDINATOR,
+    ParticipantRole.MAINTAINER: Role.MAINTAINER,
+    ParticipantRole.PARTNER: Role.PARTNER,
+    ParticipantRole.DOWNSTREAM: Role.PARTNER,
+    ParticipantRole.REPORTER: Role.REPORTER,
+}
+
+
+def recipient_roles(user_ids: set[int], case_ids: set[int]) -> dict[tuple[int, int], set[str]]:
+    """(user, case) -> the user's roles on the case (``kinds.Role``), own or through an
+    organisation. Two queries whatever the number of users and cases."""
+    found: dict[tuple[int, int], set[str]] = defaultdict(set)
+    if not user_ids or not case_ids:
+        return found
+    rows = list(
+        Participant.objects.active()
+        .filter(case_id__in=case_ids)
+        .filter(Q(user_id__in=user_ids) | Q(organisation__isnull=False))
+        .values_list("case_id", "role", "user_id", "organisation_id")
+    )
+    members: dict[int, set[int]] = defaultdict(set)
+    for org_id, uid in Membership.objects.filter(
+        organisation_id__in={r[3] for r in rows if r[3]}, user_id__in=user_ids
+    ).values_list("organisation_id", "user_id"):
+        members[org_id].add(uid)
+    for case_id, role, uid, org_id in rows:
+        users = members.get(org_id, set()) if org_id else ({uid} & user_ids)
+        for u in users:
+            found[(u, case_id)].add(_ROLE_OF_PARTICIPANT.get(role, Role.OTHER))
+    return found
+
+
+def _email_at_once(
+    kind: Kind,
+    pref: KindPreference | None,
+    wants_digest: bool,
+    roles: set[str],
+    hours_left: float | None,
+) -> bool:
+    """Whether the email goes out at once (else it waits for the daily digest):
+    escalations always; then the user's choice for the kind; then their "everything
+    in the digest"; then the kind's default for their role (quiet by default)."""
+    if kind.escalation:
+        return True
+    if pref is not None and pref.email_when:
+        return pref.email_when == EmailWhen.NOW
+    if wants_digest:
+        return False
+    return kind.default_email(roles or {Role.OTHER}, hours_left) == Email.NOW
 
 
 # Written by ``insert_rows``; every other column is NULL on insert.

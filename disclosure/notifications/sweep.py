@@ -25,8 +25,13 @@ pre-notification date       each listed organisation, once the date is reached
 deployment                  partner / downstream without a deployment report 7 days
                             after the release: reminder; coordinators get the laggards
 advisory in review          for more than 2 days: the reviewer (or the coordinators)
+vendor status               a vendor organisation without a status on a vulnerability
+                            ``VENDOR_STATUS_REMINDER_DAYS`` (7) days after it joined
+                            the case or the vulnerability was added: once, ever
 overdue                     embargo not lifted, release not done, scheduled advisory
                             not published after its date: escalation to coordinators
+gated publication           scheduled advisory due but held by the release gate (fix
+                            not released, no override): coordinators, once a day
 ==========================  ==========================================================
 """
 
@@ -43,6 +48,8 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from cases.models import OPEN_STATES, Participant, ParticipantRole
+from cases.services.vendor_status import DueReminder as VendorReminder
+from cases.services.vendor_status import vendor_reminders_due
 from disclosure.models import (
     Advisory,
     AdvisoryState,
@@ -53,6 +60,7 @@ from disclosure.models import (
     PreNotification,
     ReleasePlan,
 )
+from disclosure.models.gate import PublicationOverride, release_gate_blockers
 from disclosure.notifications import conf
 from disclosure.notifications.audience import CaseAudience, audiences
 from disclosure.notifications.kinds import KINDS, Audience
@@ -363,6 +371,56 @@ def advisory_overdue(now: dt.datetime) -> list[Due]:
     ]
 
 
+def gated_publication(now: dt.datetime) -> list[Due]:
+    """A scheduled advisory that is due (its embargo has lifted) but held by the release
+    gate does not go public (``Advisory.publish`` refuses it): the coordinators hear of
+    it once per advisory and UTC day until the fix is released or a coordinator
+    overrides the gate. The day is the mark's due time, so a second sweep that day
+    writes nothing."""
+    from django.db.models import CharField, Q, Value
+    from django.db.models.functions import Cast, Concat
+
+    key = "escalation.publication_gated"
+    day = now.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    lifted = (
+        Q(case__embargo__isnull=True)
+        | Q(case__embargo__state=EmbargoState.LIFTED)
+        | Q(
+            case__embargo__state__in=[EmbargoState.ACTIVE, EmbargoState.BROKEN],
+            case__embargo__public_at__lte=now,
+        )
+    )
+    marks = DeadlineMark.objects.filter(
+        key=key,
+        subject=Concat(Value("advisory:"), Cast(OuterRef("pk"), CharField())),
+        due_at=day,
+    )
+    overridden = PublicationOverride.objects.filter(
+        case_id=OuterRef("case_id"), revoked_at__isnull=True
+    )
+    candidates = (
+        Advisory.objects.filter(lifted, state=AdvisoryState.SCHEDULED)
+        .filter(~Exists(marks), ~Exists(overridden))
+        .select_related("case")
+        .order_by("pk")
+    )
+    found = []
+    for advisory in _limit(candidates):
+        blockers = release_gate_blockers(advisory.case)
+        if blockers:
+            found.append(
+                Due(
+                    "escalation.publication_gated",
+                    key,
+                    f"advisory:{advisory.pk}",
+                    day,
+                    advisory.case_id,
+                    {"advisory_id": advisory.pk, "blockers": len(blockers)},
+                )
+            )
+    return found
+
+
 def _overdue(
     qs: QuerySet,
     due_field: str,
@@ -388,6 +446,47 @@ def _limit(qs: QuerySet) -> QuerySet:
     return qs[: conf.get("NOTIFY_SWEEP_BATCH")]
 
 
+def vendor_status(now: dt.datetime) -> list[Due]:
+    """Vendors that have not given a status ``VENDOR_STATUS_REMINDER_DAYS`` after joining
+    the case (or after the vulnerability was added): one reminder per organisation and
+    vulnerability, ever. The vulnerabilities of one organisation that fall due together
+    are one notice (the first of them; the others are marked silently)."""
+    catch_up = dt.timedelta(days=conf.get("NOTIFY_CATCH_UP_DAYS"))
+    key = "reminder.vendor_status"
+    due = vendor_reminders_due(now, catch_up=catch_up, limit=conf.get("NOTIFY_SWEEP_BATCH"))
+    if not due:
+        return []
+    subjects = {d: f"vulnerability:{d.vulnerability_id}:org:{d.organisation_id}" for d in due}
+    # Once per organisation and vulnerability: a mark under another due time (the
+    # organisation left and joined again) counts too.
+    marked = set(
+        DeadlineMark.objects.filter(key=key, subject__in=subjects.values()).values_list(
+            "subject", flat=True
+        )
+    )
+    groups: dict[tuple[int, int], list[VendorReminder]] = {}
+    for d in due:
+        if subjects[d] not in marked:
+            groups.setdefault((d.case_id, d.organisation_id), []).append(d)
+    found: list[Due] = []
+    for (case_id, org_id), items in groups.items():
+        vulnerability_ids = sorted(d.vulnerability_id for d in items)
+        for i, d in enumerate(items):
+            found.append(
+                Due(
+                    key,
+                    key,
+                    subjects[d],
+                    d.due_at,
+                    case_id,
+                    {"organisation_id": org_id, "vulnerability_ids": vulnerability_ids},
+                    org_ids={org_id},
+                    silent=i > 0,
+                )
+            )
+    return found
+
+
 RULES: list[Callable[[dt.datetime], list[Due]]] = [
     acknowledgement,
     embargo,
@@ -396,6 +495,8 @@ RULES: list[Callable[[dt.datetime], list[Due]]] = [
     deployment,
     advisory_review,
     advisory_overdue,
+    gated_publication,
+    vendor_status,
 ]
 
 

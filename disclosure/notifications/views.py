@@ -20,6 +20,7 @@ from disclosure.notifications import services, subscriptions
 from disclosure.notifications.forms import PreferencesForm, WebhookForm
 from disclosure.notifications.models import (
     CaseMute,
+    EmailWhen,
     KindPreference,
     Notification,
     NotificationSettings,
@@ -78,7 +79,9 @@ def mark_all_read(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
-    current = {p.kind: (p.in_app, p.email) for p in KindPreference.objects.filter(user=user)}
+    current = {
+        p.kind: (p.in_app, p.email, p.email_when) for p in KindPreference.objects.filter(user=user)
+    }
     settings_row = NotificationSettings.objects.filter(user=user).first()
     form = PreferencesForm(
         request.POST if request.method == "POST" else None,
@@ -90,9 +93,15 @@ def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
             NotificationSettings.objects.update_or_create(
                 user=user, defaults={"daily_digest": form.cleaned_data["daily_digest"]}
             )
-            for kind, (in_app, email) in form.choices().items():
+            for kind, (in_app, email, when) in form.choices().items():
+                if (in_app, email, when) == (True, True, EmailWhen.SUGGESTED):
+                    # The default: no row, so the kind's suggestion keeps applying.
+                    KindPreference.objects.filter(user=user, kind=kind).delete()
+                    continue
                 KindPreference.objects.update_or_create(
-                    user=user, kind=kind, defaults={"in_app": in_app, "email": email}
+                    user=user,
+                    kind=kind,
+                    defaults={"in_app": in_app, "email": email, "email_when": when},
                 )
         messages.success(request, "Your notification preferences are saved.")
         return redirect("notifications:preferences")

@@ -5,14 +5,22 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import QuerySet
+from django.conf import settings
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from cases import access
+from cases.access import ACKNOWLEDGING_ROLES, participant_rows_q
+from cases.dashboard import Deadline as DashboardDeadline
 from cases.models import (
+    OPEN_STATES,
     Case,
     Participant,
 )
+from cases.models import ParticipantRole as Role
+from cases.types import AnyUser
 from disclosure.access import DEPLOYER_ROLES
 from disclosure.models import (
     DeploymentReport,
@@ -136,3 +144,241 @@ def deployment_laggards(
         ),
         key=lambda d: (d.at, d.case_id, d.organisation_id or 0),
     )
+
+
+# --------------------------------------------------------------------------- deadline lines
+
+
+def _ack_hours() -> int:
+    # The acknowledgement escalation's delay (disclosure.notifications' setting, read
+    # from settings: this layer does not import the notifications app).
+    return int(getattr(settings, "NOTIFY_ACK_ESCALATION_HOURS", 48))
+
+
+def _display(name: str | None, user: Any) -> str:
+    if name:
+        return name
+    if user is not None:
+        return user.get_full_name() or user.get_username()
+    return "A participant"
+
+
+def deadline_lines(
+    user: AnyUser, cases: QuerySet[Case], until: dt.datetime, limit: int | None = None
+) -> list[DashboardDeadline]:
+    """The deadlines that are ``user``'s to act on, each naming the organisation it
+    concerns ("Acme Security: acknowledge the case"), soonest first, overdue included.
+
+    The one rule for the dashboard, the case page and the calendar: coordinators (the
+    SIRT and a case's named coordinators) see every line of their cases; a maintainer
+    sees the embargo end, the release target and their own acknowledgement; a partner
+    (or downstream) sees their own acknowledgement, pre-notification acknowledgement
+    and deployment report. ``cases`` must already be filtered by ``cases.access``.
+    """
+    if not user.is_authenticated:
+        return []
+    mine = list(
+        Participant.objects.active()
+        .filter(case__in=cases)
+        .filter(participant_rows_q(user))
+        .values_list("case_id", "role", "organisation_id")
+    )
+    my_orgs = {org for _, _, org in mine if org}
+    if access.is_sirt(user):
+        coordinated: QuerySet[Case] | set[int] = cases
+    else:
+        coordinated = {c for c, role, _ in mine if role == Role.COORDINATOR}
+    maintained = {c for c, role, _ in mine if role == Role.MAINTAINER}
+    deployer_cases = {c for c, role, _ in mine if role in DEPLOYER_ROLES}
+    lines: list[DashboardDeadline] = []
+    lines += _acknowledgements(user, cases, coordinated, until, limit)
+    lines += _release_lines(cases, coordinated, maintained, until, limit)
+    lines += _pre_notification_lines(cases, coordinated, my_orgs, until, limit)
+    if coordinated or deployer_cases:
+        lines += _deployment_lines(cases, coordinated, my_orgs, until, limit)
+    return sorted(lines, key=lambda d: (d.at, d.case.pk, d.label))[:limit]
+
+
+def _case_q(field: str, coordinated: QuerySet[Case] | set[int], extra: Q | None = None) -> Q:
+    q = Q(**{f"{field}__in": coordinated}) if coordinated else Q(pk__in=[])
+    return q | extra if extra is not None else q
+
+
+def _acknowledgements(
+    user: AnyUser,
+    cases: QuerySet[Case],
+    coordinated: QuerySet[Case] | set[int],
+    until: dt.datetime,
+    limit: int | None,
+) -> list[DashboardDeadline]:
+    delay = dt.timedelta(hours=_ack_hours())
+    rows = (
+        Participant.objects.active()
+        .filter(
+            case__in=cases,
+            case__state__in=OPEN_STATES,
+            role__in=ACKNOWLEDGING_ROLES,
+            acknowledged_at__isnull=True,
+            invited_at__lte=until - delay,
+        )
+        .filter(_case_q("case", coordinated, participant_rows_q(user)))
+        .select_related("case", "organisation", "user")
+        .order_by("invited_at")
+    )
+    return [
+        DashboardDeadline(
+            p.case,
+            f"{_display(p.organisation.name if p.organisation else None, p.user)}: "
+            "acknowledge the case",
+            p.invited_at + delay,
+            "acknowledgement",
+        )
+        for p in rows[:limit]
+    ]
+
+
+def _release_lines(
+    cases: QuerySet[Case],
+    coordinated: QuerySet[Case] | set[int],
+    maintained: set[int],
+    until: dt.datetime,
+    limit: int | None,
+) -> list[DashboardDeadline]:
+    if not coordinated and not maintained:
+        return []
+    scope = _case_q("case", coordinated, Q(case__in=maintained))
+    embargoes = (
+        Embargo.objects.filter(
+            case__in=cases, state=EmbargoState.ACTIVE, public_at__isnull=False, public_at__lte=until
+        )
+        .filter(scope)
+        .select_related("case")
+        .order_by("public_at")
+    )
+    plans = list(
+        ReleasePlan.objects.filter(
+            case__in=cases, target_at__isnull=False, target_at__lte=until, released_at__isnull=True
+        )
+        .filter(scope)
+        .select_related("case")
+        .order_by("target_at")[:limit]
+    )
+    makers: dict[int, list[str]] = {}
+    for case_id, name in (
+        Participant.objects.active()
+        .filter(
+            case_id__in=[p.case_id for p in plans],
+            role=Role.MAINTAINER,
+            organisation__isnull=False,
+        )
+        .order_by("organisation__name")
+        .values_list("case_id", "organisation__name")
+    ):
+        makers.setdefault(case_id, []).append(name)
+    lines = [
+        DashboardDeadline(e.case, "Every participant: the embargo ends", e.public_at, "embargo")
+        for e in embargoes[:limit]
+        if e.public_at is not None  # as filtered above
+    ]
+    lines += [
+        DashboardDeadline(
+            p.case,
+            f"{', '.join(makers.get(p.case_id, [])) or 'The maintainers'}: release the fix",
+            p.target_at,
+            "release",
+        )
+        for p in plans
+        if p.target_at is not None  # as filtered above
+    ]
+    return lines
+
+
+def _pre_notification_lines(
+    cases: QuerySet[Case],
+    coordinated: QuerySet[Case] | set[int],
+    my_orgs: set[int],
+    until: dt.datetime,
+    limit: int | None,
+) -> list[DashboardDeadline]:
+    base = PreNotification.objects.filter(
+        plan__case__in=cases, plan__released_at__isnull=True
+    ).select_related("plan__case", "organisation")
+    due = base.filter(sent_at__isnull=True, notify_at__isnull=False, notify_at__lte=until)
+    lines = [
+        DashboardDeadline(
+            pn.plan.case,
+            f"{pn.organisation.name}: pre-notification goes out",
+            pn.notify_at,
+            "prenotification",
+        )
+        for pn in (
+            due.filter(_case_q("plan__case", coordinated)).order_by("notify_at")
+            if coordinated
+            else due.none()
+        )[:limit]
+        if pn.notify_at is not None  # as filtered above
+    ]
+    delay = dt.timedelta(hours=_ack_hours())
+    waiting = (
+        base.filter(sent_at__isnull=False, acknowledged_at__isnull=True, sent_at__lte=until - delay)
+        .filter(_case_q("plan__case", coordinated, Q(organisation_id__in=my_orgs)))
+        .order_by("sent_at")
+    )
+    lines += [
+        DashboardDeadline(
+            pn.plan.case,
+            f"{pn.organisation.name}: acknowledge the pre-notification",
+            pn.sent_at + delay,
+            "prenotification.acknowledge",
+        )
+        for pn in waiting[:limit]
+        if pn.sent_at is not None  # as filtered above
+    ]
+    return lines
+
+
+def _deployment_lines(
+    cases: QuerySet[Case],
+    coordinated: QuerySet[Case] | set[int],
+    my_orgs: set[int],
+    until: dt.datetime,
+    limit: int | None,
+    after: dt.timedelta = dt.timedelta(days=7),
+) -> list[DashboardDeadline]:
+    released: dict[int, dt.datetime] = {}
+    plans = {
+        p.case_id: p
+        for p in ReleasePlan.objects.filter(
+            case__in=cases, released_at__isnull=False, released_at__lte=until - after
+        ).select_related("case")
+    }
+    if not plans:
+        return []
+    for case_id, plan in plans.items():
+        assert plan.released_at is not None  # as filtered above
+        released[case_id] = plan.released_at
+    done = set(
+        DeploymentReport.objects.filter(
+            case_id__in=plans,
+            status__in=[DeploymentStatus.DEPLOYED, DeploymentStatus.NOT_AFFECTED],
+        ).values_list("case_id", "organisation_id")
+    )
+    coordinated_ids = set(plans) if not isinstance(coordinated, set) else coordinated & set(plans)
+    rows = (
+        Participant.objects.active()
+        .filter(case_id__in=plans, role__in=DEPLOYER_ROLES, organisation__isnull=False)
+        .filter(Q(case_id__in=coordinated_ids) | Q(organisation_id__in=my_orgs))
+        .values_list("case_id", "organisation_id", "organisation__name")
+        .distinct()
+    )
+    lines = [
+        DashboardDeadline(
+            plans[case_id].case,
+            f"{name}: report the deployment",
+            released[case_id] + after,
+            "deployment",
+        )
+        for case_id, org_id, name in rows
+        if (case_id, org_id) not in done
+    ]
+    return sorted(lines, key=lambda d: d.at)[:limit]

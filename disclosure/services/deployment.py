@@ -23,6 +23,7 @@ from disclosure.models import (
     DeploymentStatus,
     ReleasePlan,
 )
+from disclosure.models.gate import release_gate_blockers
 
 
 def report_deployment(
@@ -34,6 +35,9 @@ def report_deployment(
     note: str = "",
 ) -> DeploymentReport:
     """A partner or downstream organisation reports its deployment state.
+
+    "Deployed" is refused (``ValidationError`` on ``status``) until the fix is
+    released: every affected project released in the release plan.
 
     Members report for their own organisation; coordinators may record it for any
     deployer organisation of the case (e.g. after a phone call). Each report is a
@@ -48,6 +52,17 @@ def report_deployment(
         )
     if not can_report_deployment(case_access, organisation):
         raise PermissionDenied("You can only report for your own organisation.")
+    if status == DeploymentStatus.DEPLOYED:
+        # Nobody deploys a fix that is not out: "deployed" waits for the release
+        # (every affected project released); "in progress" is fine before it.
+        not_released = release_gate_blockers(case)
+        if not_released:
+            raise ValidationError(
+                {
+                    "status": 'You can report "deployed" once the fix is released; until '
+                    'then report "in progress". ' + " ".join(not_released)
+                }
+            )
     with transaction.atomic():
         now = timezone.now()
         DeploymentReport.objects.get_or_create(

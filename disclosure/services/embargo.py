@@ -4,6 +4,7 @@ embargo. Timeline codes ``case.embargo.*``."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,9 +13,10 @@ from django.utils import timezone
 
 from cases import audit, events
 from cases.access import require_on
-from cases.models import Case, TransitionError
+from cases.models import Case, Participant, ParticipantRole, TransitionError
 from cases.types import User
 from disclosure.access import (
+    DEPLOYER_ROLES,
     can_decide_proposal,
     can_respond_to_proposal,
     can_withdraw_proposal,
@@ -30,6 +32,7 @@ from disclosure.models import (
     ProposalResponse,
     ProposalState,
 )
+from disclosure.models.embargo import Agreement
 from disclosure.services.common import _iso
 
 MAX_BREAK_GRACE_HOURS = 72
@@ -183,7 +186,7 @@ def propose_date(
     case: Case, actor: User, *, public_at: dt.datetime, reason: str
 ) -> EmbargoProposal:
     """A maintainer or coordinator proposes a public date, with a reason."""
-    require_on(actor, case, "propose_embargo")
+    case_access = require_on(actor, case, "propose_embargo")
     if not reason.strip():
         raise ValidationError({"reason": "Give a reason for the proposed date."})
     if public_at <= timezone.now():
@@ -195,6 +198,13 @@ def propose_date(
         proposal = EmbargoProposal.objects.create(
             embargo=embargo, public_at=public_at, reason=reason.strip(), proposer=actor
         )
+        # A maintainer (partner, downstream) who proposes a date agrees to it: their
+        # row's answer is recorded with the proposal, so it counts for the agreement.
+        own_row = responder_row(case_access)
+        if own_row is not None:
+            ProposalResponse.objects.create(
+                proposal=proposal, participant=own_row, user=actor, stance="agree"
+            )
         case.log(
             actor,
             "case.embargo.proposed",
@@ -202,6 +212,7 @@ def propose_date(
                 "proposal": proposal.pk,
                 "public_at": _iso(public_at),
                 "exceeds_limit": embargo.exceeds_limit(public_at),
+                "agreed_for": own_row.pk if own_row is not None else None,
             },
         )
         events.emit("embargo.proposed", case_id=case.pk, proposal_id=proposal.pk)
@@ -252,6 +263,71 @@ def respond_to_proposal(
     return response
 
 
+@dataclass(frozen=True)
+class ProposalAgreement:
+    """Where a proposal stands with the agreement its embargo's policy asks for."""
+
+    required_roles: tuple[str, ...]
+    agreed: list[Participant] = field(default_factory=list)
+    objected: list[Participant] = field(default_factory=list)
+    waiting: list[Participant] = field(default_factory=list)
+
+    @property
+    def required(self) -> list[Participant]:
+        return [*self.agreed, *self.objected, *self.waiting]
+
+    @property
+    def is_reached(self) -> bool:
+        """Every required participant agreed (and there is at least one to agree)."""
+        return bool(self.agreed) and not self.objected and not self.waiting
+
+    def explain(self) -> str:
+        """Why the agreement is not reached, in words for the coordinator."""
+        if not self.required:
+            return "No maintainer takes part in the case, so nobody can agree to the date."
+        parts = []
+        if self.objected:
+            names = ", ".join(p.display_name for p in self.objected)
+            parts.append(f"objected: {names}")
+        if self.waiting:
+            names = ", ".join(p.display_name for p in self.waiting)
+            parts.append(f"not agreed yet: {names}")
+        return "The agreement the embargo policy asks for is missing (" + "; ".join(parts) + ")."
+
+
+def proposal_agreement(
+    proposal: EmbargoProposal,
+    embargo: Embargo | None = None,
+    participants: list[Participant] | None = None,
+) -> ProposalAgreement:
+    """Who had to agree to ``proposal`` and who did (the policy's ``agreement``: the
+    maintainers, or also partners and downstream). Pass the ``embargo`` with its clocks
+    and the case's active ``participants`` to save queries (the panel does); the
+    proposal's ``responses`` are read unfiltered (answers are never reporters')."""
+    embargo = embargo or proposal.embargo
+    roles: tuple[str, ...] = (ParticipantRole.MAINTAINER,)
+    if embargo.required_agreement() == Agreement.ALL_PARTIES:
+        roles = (ParticipantRole.MAINTAINER, *DEPLOYER_ROLES)
+    if participants is None:
+        participants = list(
+            Participant.objects.active()
+            .filter(case_id=embargo.case_id)
+            .select_related("organisation", "user")
+        )
+    required = [p for p in participants if p.removed_at is None and p.role in roles]
+    stances = {r.participant_id: r.stance for r in proposal.responses.all()}
+    agreement = ProposalAgreement(required_roles=roles)
+    for p in sorted(required, key=lambda p: p.display_name.lower()):
+        stance = stances.get(p.pk)
+        if stance == ProposalResponse.Stance.AGREE:
+            agreement.agreed.append(p)
+        elif stance == ProposalResponse.Stance.OBJECT:
+            agreement.objected.append(p)
+        else:
+            agreement.waiting.append(p)
+    return agreement
+
+
 def accept_proposal(
     proposal: EmbargoProposal,
     actor: User,
@@ -262,8 +338,12 @@ def accept_proposal(
 ) -> EmbargoProposal:
     """A coordinator accepts a date: it becomes the agreed public date.
 
-    Beyond a running clock's maximum it needs ``override`` and ``override_reason``.
-    The other open proposals are rejected as superseded.
+    It needs the agreement the embargo policy asks for (every maintainer of the case,
+    or also partners and downstream: ``proposal_agreement``); a coordinator's own
+    proposal is no exception. Without that agreement, or beyond a running clock's
+    maximum, it needs ``override`` and ``override_reason``; an override is notified to
+    every participant (``embargo.overridden``). The other open proposals are
+    rejected as superseded.
     """
     case = proposal.embargo.case
     if not can_decide_proposal(require_on(actor, case, "view_case"), proposal):
@@ -279,13 +359,23 @@ def accept_proposal(
             raise ValidationError({"public_at": "This date has passed; propose a new one."})
         limit = embargo.limit()
         exceeds = limit is not None and proposal.public_at > limit[0]
+        agreement = proposal_agreement(proposal, embargo)
+        without_agreement = not agreement.is_reached
+        problems = []
         if limit is not None and exceeds:
+            problems.append(
+                f"The date is beyond the maximum of the {limit[1].policy.name} clock "
+                f"({limit[0]:%Y-%m-%d %H:%M} UTC)."
+            )
+        if without_agreement:
+            problems.append(agreement.explain())
+        if problems:
             if not override:
                 raise ValidationError(
                     {
-                        "override": f"The date is beyond the maximum of the "
-                        f"{limit[1].policy.name} clock ({limit[0]:%Y-%m-%d %H:%M} UTC). "
-                        "Tick override and give a reason to accept it anyway."
+                        "override": " ".join(problems)
+                        + " Tick override and give a reason to accept it anyway; every "
+                        "participant is told."
                     }
                 )
             if not override_reason.strip():
@@ -295,7 +385,8 @@ def accept_proposal(
         proposal.decided_by = actor
         proposal.decision_reason = reason.strip()
         proposal.override = exceeds
-        proposal.override_reason = override_reason.strip() if exceeds else ""
+        proposal.agreement_override = without_agreement
+        proposal.override_reason = override_reason.strip() if problems else ""
         proposal.save()
         case.log(
             actor,
@@ -304,9 +395,12 @@ def accept_proposal(
                 "proposal": proposal.pk,
                 "public_at": _iso(proposal.public_at),
                 "override": exceeds,
+                "agreement_override": without_agreement,
                 "override_reason": proposal.override_reason,
             },
         )
+        if problems:
+            events.emit("embargo.overridden", case_id=case.pk, proposal_id=proposal.pk)
         for other in (
             embargo.proposals.select_for_update()
             .filter(state=ProposalState.PROPOSED)

@@ -4,12 +4,15 @@ deployers. Timeline codes ``case.release.*``."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from cases import events
+from cases import audit, events
+from cases import services as case_services
 from cases.access import require_on
 from cases.models import (
     Case,
@@ -17,18 +20,23 @@ from cases.models import (
     StaleEdit,
     TransitionError,
 )
+from cases.models.vulnerabilities import fixed_versions_of
 from cases.types import User
 from disclosure.access import (
     can_acknowledge_pre_notification,
+    can_propose_release_target,
     can_update_project_release,
     deployer_organisations,
 )
 from disclosure.models import (
+    Advisory,
     PreNotification,
     ProjectRelease,
+    PublicationOverride,
     ReleasePlan,
     ReleaseStatus,
 )
+from disclosure.models.gate import override_in_force, release_gate_blockers
 from disclosure.models.release import PRE_NOTIFICATION_WORKING_DAYS, working_days_before
 from disclosure.services.common import _iso
 
@@ -54,7 +62,8 @@ def _sync_project_releases(plan: ReleasePlan) -> None:
 def save_release_plan(
     case: Case, actor: User, *, target_at: dt.datetime | None, expected_version: int | None
 ) -> ReleasePlan:
-    """Set the target release time (coordinators). Defaulted pre-notification dates follow."""
+    """Set the target release time (coordinators). Defaulted pre-notification dates follow.
+    A maintainer's pending proposal (``propose_release_target``) is decided by it."""
     require_on(actor, case, "manage_case")
     with transaction.atomic():
         plan = get_or_create_plan(case)
@@ -64,22 +73,67 @@ def save_release_plan(
         if plan.released_at is not None:
             raise TransitionError("The release has already happened.")
         old = plan.target_at
+        proposed = plan.proposed_target_at
         plan.target_at = target_at
+        plan.proposed_target_at, plan.proposed_by, plan.proposed_at = None, None, None
         plan.version += 1
         plan.updated_at = timezone.now()
-        plan.save(update_fields=["target_at", "version", "updated_at"])
+        plan.save(
+            update_fields=[
+                "target_at",
+                "proposed_target_at",
+                "proposed_by",
+                "proposed_at",
+                "version",
+                "updated_at",
+            ]
+        )
         _sync_project_releases(plan)
         for pn in plan.pre_notifications.select_for_update().filter(
             notify_at_is_default=True, sent_at__isnull=True
         ):
             pn.notify_at = _default_notify_at(target_at)
             pn.save(update_fields=["notify_at"])
+        data = {"from": _iso(old), "target_at": _iso(target_at)}
+        if proposed is not None:
+            data["proposal"] = "accepted" if proposed == target_at else "superseded"
+        case.log(actor, "case.release.planned", data)
+        events.emit("release.planned", case_id=case.pk, release_id=plan.pk)
+        case.touch()
+    return plan
+
+
+def propose_release_target(
+    case: Case, actor: User, *, target_at: dt.datetime | None, expected_version: int | None
+) -> ReleasePlan:
+    """A maintainer starts the release plan (every project of the case gets its row, so
+    they can record their fix) and may propose a target release time, which a
+    coordinator then sets (``save_release_plan``). Coordinators set it directly instead.
+    """
+    case_access = require_on(actor, case, "view_case")
+    if not can_propose_release_target(case_access):
+        raise PermissionDenied("Only the maintainers of a project in this case can do this.")
+    if target_at is not None and target_at <= timezone.now():
+        raise ValidationError({"target_at": "Propose a time in the future."})
+    with transaction.atomic():
+        plan = get_or_create_plan(case)
+        plan = ReleasePlan.objects.select_for_update().get(pk=plan.pk)
+        if expected_version is not None and plan.version != expected_version:
+            raise StaleEdit(StaleEdit.message)
+        if plan.released_at is not None:
+            raise TransitionError("The release has already happened.")
+        _sync_project_releases(plan)
+        if target_at is not None:
+            plan.proposed_target_at, plan.proposed_by = target_at, actor
+            plan.proposed_at = timezone.now()
+        plan.version += 1
+        plan.updated_at = timezone.now()
+        plan.save()
         case.log(
             actor,
-            "case.release.planned",
-            {"from": _iso(old), "target_at": _iso(target_at)},
+            "case.release.target_proposed",
+            {"target_at": _iso(target_at), "current": _iso(plan.target_at)},
         )
-        events.emit("release.planned", case_id=case.pk, release_id=plan.pk)
         case.touch()
     return plan
 
@@ -94,7 +148,7 @@ def update_project_release(
     project_release: ProjectRelease,
     actor: User,
     *,
-    fixed_version: str,
+    fixed_versions: Sequence[str] | None = None,
     fix_url: str,
     status: str,
     expected_version: int | None,
@@ -102,7 +156,9 @@ def update_project_release(
     """A maintainer records their project's fix and release (coordinators: any project).
 
     Status moves planned -> ready -> released (ready may go back to planned);
-    released is final and needs a fixed version.
+    released is final and needs a fixed version. ``fixed_versions`` (``None``: unchanged)
+    are written where they live, on the project's affected packages of the case
+    (``cases.services.record_project_fixed_versions``), in this transaction.
     """
     plan = project_release.plan
     case = plan.case
@@ -110,9 +166,7 @@ def update_project_release(
         raise PermissionDenied("You can only update your own project's release.")
     if status not in ReleaseStatus.values:
         raise ValidationError({"status": "Choose planned, ready or released."})
-    fixed_version, fix_url = fixed_version.strip(), fix_url.strip()
-    if status == ReleaseStatus.RELEASED and not fixed_version:
-        raise ValidationError({"fixed_version": "Record the fixed version before releasing."})
+    fix_url = fix_url.strip()
     with transaction.atomic():
         plan = ReleasePlan.objects.select_for_update().get(pk=plan.pk)
         pr = ProjectRelease.objects.select_for_update().get(pk=project_release.pk, plan=plan)
@@ -120,9 +174,14 @@ def update_project_release(
             raise StaleEdit(StaleEdit.message)
         if pr.status == ReleaseStatus.RELEASED and status != ReleaseStatus.RELEASED:
             raise TransitionError("This project has already released its fix.")
+        if fixed_versions is not None:
+            case_services.record_project_fixed_versions(case, pr.project, actor, fixed_versions)
+        fixed = fixed_versions_of(case.pk, pr.project)
+        if status == ReleaseStatus.RELEASED and not fixed:
+            raise ValidationError({"fixed_versions": "Record the fixed version before releasing."})
         now = timezone.now()
         old_status = pr.status
-        pr.fixed_version, pr.fix_url, pr.status = fixed_version, fix_url, status
+        pr.fix_url, pr.status = fix_url, status
         if status in (ReleaseStatus.READY, ReleaseStatus.RELEASED) and pr.ready_at is None:
             pr.ready_at = now
         if status == ReleaseStatus.PLANNED:
@@ -139,7 +198,7 @@ def update_project_release(
                 "project": pr.project.name,
                 "from": old_status,
                 "to": status,
-                "fixed_version": fixed_version,
+                "fixed_versions": fixed,
                 "fix_url": fix_url,
             },
         )
@@ -262,3 +321,91 @@ def acknowledge_pre_notification(pn: PreNotification, user: User) -> PreNotifica
         )
         case.touch()
     return pn
+
+
+# --------------------------------------------------------------------------- release gate
+
+
+@dataclass(frozen=True)
+class PublicationGate:
+    """What the go/no-go panel and the API say about publishing the case's advisory."""
+
+    blockers: list[str]
+    override: PublicationOverride | None
+
+    @property
+    def is_released(self) -> bool:
+        """Every affected project has released its fix."""
+        return not self.blockers
+
+    @property
+    def allows_publication(self) -> bool:
+        return not self.blockers or self.override is not None
+
+
+def publication_blockers(case: Case, plan: ReleasePlan | None = None) -> list[str]:
+    """Why the case's advisory may not be published yet (empty: every fix is released).
+
+    The facts the publication itself checks (``Advisory.publish``); an override in
+    force lets publication through without making these go away.
+    """
+    return release_gate_blockers(case, plan)
+
+
+def publication_gate(case: Case, plan: ReleasePlan | None = None) -> PublicationGate:
+    return PublicationGate(publication_blockers(case, plan), override_in_force(case))
+
+
+def override_publication_gate(case: Case, actor: User, *, reason: str) -> PublicationOverride:
+    """A coordinator allows publication before every fix is released, with a reason.
+
+    Recorded (``PublicationOverride``), on the timeline and in the audit log, and
+    notified to every participant (``release.gate_overridden``).
+    """
+    require_on(actor, case, "manage_case")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the advisory may go public before the fix."})
+    if len(reason) > 2000:
+        raise ValidationError({"reason": "Keep the reason under 2000 characters."})
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        if override_in_force(case) is not None:
+            raise TransitionError("The release gate is already overridden.")
+        if Advisory.objects.filter(case=case, published_at__isnull=False).exists():
+            raise TransitionError("The advisory is already published.")
+        blockers = release_gate_blockers(case)
+        if not blockers:
+            raise TransitionError("Every fix is released: there is nothing to override.")
+        override = PublicationOverride.objects.create(
+            case=case, reason=reason, blockers=blockers, decided_by=actor
+        )
+        case.log(
+            actor,
+            "case.release.gate_overridden",
+            {"override": override.pk, "blockers": blockers, "reason": reason},
+        )
+        audit.record("release.gate_overridden", actor=actor, obj=case, override=override.pk)
+        events.emit("release.gate_overridden", case_id=case.pk)
+        case.touch()
+    return override
+
+
+def revoke_publication_override(case: Case, actor: User) -> PublicationOverride:
+    """Take the override back (coordinators): the release gate holds again."""
+    require_on(actor, case, "manage_case")
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        override = override_in_force(case, lock=True)
+        if override is None:
+            raise TransitionError("No override of the release gate is in force.")
+        if Advisory.objects.filter(case=case, published_at__isnull=False).exists():
+            raise TransitionError(
+                "The advisory is already published; the override stays on the record."
+            )
+        override.revoked_at, override.revoked_by = timezone.now(), actor
+        override.save(update_fields=["revoked_at", "revoked_by"])
+        case.log(actor, "case.release.gate_override_revoked", {"override": override.pk})
+        audit.record("release.gate_override_revoked", actor=actor, obj=case, override=override.pk)
+        case.touch()
+    return override

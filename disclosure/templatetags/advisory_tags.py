@@ -7,6 +7,7 @@ import dataclasses
 from typing import Any
 
 from django import template
+from django.db.models import Prefetch
 
 from cases.access import CaseAccess
 from cases.models import Case
@@ -14,6 +15,7 @@ from disclosure.access import can_approve_advisory
 from disclosure.advisories.content import as_read_by, publication_for
 from disclosure.advisories.publication import embargo_has_lifted
 from disclosure.models import Advisory, AdvisoryState
+from disclosure.models.advisory import OPEN_CHANGE_STATES, AdvisoryChange, AdvisoryChangeState
 
 register = template.Library()
 
@@ -21,7 +23,19 @@ register = template.Library()
 @register.inclusion_tag("disclosure/advisories/_panel.html", takes_context=True)
 def advisory_panel(context: template.Context, case: Case, access: CaseAccess) -> dict[str, Any]:
     user = context.get("user")
-    advisory = Advisory.objects.filter(case=case).prefetch_related("revisions").first()
+    advisory = (
+        Advisory.objects.filter(case=case)
+        .prefetch_related(
+            "revisions",
+            Prefetch(
+                "changes",
+                queryset=AdvisoryChange.objects.filter(state__in=OPEN_CHANGE_STATES).select_related(
+                    "requested_by", "reviewer"
+                ),
+            ),
+        )
+        .first()
+    )
     out: dict[str, Any] = {
         "case": case,
         "user": user,
@@ -33,7 +47,12 @@ def advisory_panel(context: template.Context, case: Case, access: CaseAccess) ->
     if not out["visible"]:
         return out
     can_manage = access.can("manage_case")
-    in_review = advisory is not None and advisory.state == AdvisoryState.IN_REVIEW
+    # A published advisory's revision or withdrawal is reviewed like the first publication.
+    change = advisory.open_change if advisory is not None and advisory.is_public else None
+    in_review = advisory is not None and (
+        advisory.state == AdvisoryState.IN_REVIEW
+        or (change is not None and change.state == AdvisoryChangeState.IN_REVIEW)
+    )
     # The approve button: the predicate ``services.take_step`` enforces.
     can_approve = in_review and advisory is not None and can_approve_advisory(access, advisory)
     pub = publication_for(advisory, preview=True) if advisory else None
@@ -49,6 +68,7 @@ def advisory_panel(context: template.Context, case: Case, access: CaseAccess) ->
             "can_approve": can_approve,
             "needs_second": can_manage and in_review and not can_approve,
             "revisions": list(advisory.revisions.all()) if advisory else [],
+            "change": change,
         }
     )
     return out

@@ -27,6 +27,20 @@ def disclosure_panels(context: template.Context, case: Case, access: CaseAccess)
     }
 
 
+@register.inclusion_tag("disclosure/_case_deadlines.html", takes_context=True)
+def case_deadlines(context: template.Context, case: Case, access: CaseAccess) -> dict[str, Any]:
+    """The case's deadlines that are the viewer's to act on (the dashboard's rule)."""
+    from django.utils import timezone
+
+    from disclosure.services.deadlines import deadline_lines
+
+    until = timezone.now() + dt.timedelta(days=366)
+    return {
+        "lines": deadline_lines(access.user, Case.objects.filter(pk=case.pk), until),
+        "user": context.get("user"),
+    }
+
+
 @register.inclusion_tag("disclosure/_panels.html", takes_context=True)
 def release_panel(context: template.Context, case: Case, access: CaseAccess) -> dict[str, Any]:
     return {

@@ -287,7 +287,7 @@ def test_a_bad_identifier_is_a_field_error_not_a_stored_mess(
     assert set(json.loads(response.content)["error"]["fields"]) == {
         "cve_id",
         "cvss3_vector",
-        "affected.0.purl",
+        "affected[0].purl",
     }
     vuln.refresh_from_db()
     assert vuln.cve_id == "" and vuln.version == 1

@@ -16,6 +16,7 @@ from disclosure.models import DeploymentReport, EmbargoPolicy, ProposalResponse
 from disclosure.notifications.models import Channel, Notification
 from tests.api.conftest import token_client
 from tests.disclosure.advisory_factories import approved_advisory, published_advisory, set_embargo
+from tests.disclosure.disc_factories import release_fix
 
 pytestmark = pytest.mark.django_db
 
@@ -85,8 +86,10 @@ def test_a_maintainer_proposes_a_date_and_the_partner_agrees(
     )
 
     assert answer.status_code == 200, answer.json()
-    assert [r["stance"] for r in answer.json()["responses"]] == ["agree"]
-    assert ProposalResponse.objects.get().stance == "agree"
+    # The maintainer agreed by proposing; the partner's answer is the second.
+    assert [r["stance"] for r in answer.json()["responses"]] == ["agree", "agree"]
+    partner_answer = ProposalResponse.objects.get(participant__organisation__name="Partner Corp")
+    assert partner_answer.stance == "agree"
     actions = set(embargoed_case.timeline.values_list("action", flat=True))
     assert {"case.embargo.proposed", "case.embargo.proposal_agreed"} <= actions
 
@@ -134,7 +137,7 @@ def test_the_maintainer_records_the_release_with_a_version_check(
     release = plan["projects"][0]
     url = f"/api/v1/cases/{ref}/release/projects/{release['id']}/"
     payload = {
-        "fixed_version": "1.4.2",
+        "fixed_versions": ["1.4.2"],
         "fix_url": "https://git.example.org/fix",
         "status": "ready",
     }
@@ -148,14 +151,15 @@ def test_the_maintainer_records_the_release_with_a_version_check(
     )
 
     assert ok.status_code == 200, ok.json()
-    assert ok.json()["status"] == "ready" and ok.json()["fixed_version"] == "1.4.2"
+    assert ok.json()["status"] == "ready" and ok.json()["fixed_versions"] == ["1.4.2"]
     assert stale.status_code == 409
     assert planned_case.timeline.filter(action="case.release.project_updated").count() == 1
 
 
 def test_the_partner_reports_deployment_for_its_organisation(
-    planned_case: Case, partner: Any, maintainer: Any
+    planned_case: Case, partner: Any, maintainer: Any, coordinator: Any
 ) -> None:
+    release_fix(planned_case, coordinator)  # "deployed" waits for the release
     url = f"/api/v1/cases/{planned_case.reference}/release/deployment/"
     assert (
         token_client(maintainer).post(url, {"status": "deployed"}, format="json").status_code == 403
@@ -386,6 +390,7 @@ def test_a_partner_does_everything_with_only_a_token(
     )
     pn = services.add_pre_notification(case, coordinator, organisation=partner_org)
     services.mark_pre_notification_sent(pn, coordinator)
+    release_fix(case, coordinator)  # the fix ships before anyone deploys it
     plan = api.get(f"/api/v1/cases/{case.reference}/release/").json()
     assert plan["pre_notifications"][0]["sent_at"]
     api.post(f"/api/v1/cases/{case.reference}/release/pre-notifications/{pn.pk}/acknowledge/")

@@ -143,7 +143,7 @@ def test_a_vulnerability_whose_title_is_a_number_is_a_field_error(
 ) -> None:
     response = token_client(maintainer).post(
         f"/api/v1/cases/{case.reference}/vulnerabilities/",
-        {"title": 12345, "affected": [{"purl": "pkg:pypi/libexample", "fixed_versions": [1]}]},
+        {"title": 12345, "affected": [{"purl": "pkg:pypi/libexample", "fixed": [1]}]},
         format="json",
     )
 

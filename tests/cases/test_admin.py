@@ -6,6 +6,8 @@ from django.urls import reverse
 
 from cases import models
 from cases.models import TimelineEntry
+from cases.models.people import OnboardingInvitation
+from cases.models.reports import HeldUpload, PendingReport
 from tests.factories import make_user
 
 REGISTERED = [
@@ -23,6 +25,10 @@ REGISTERED = [
     models.CaseAccessRecord,
     models.CaseCounter,
     models.ReportBatch,
+    # Open intake and onboarding (issue 15, sections 1 and 2).
+    PendingReport,
+    HeldUpload,
+    OnboardingInvitation,
 ]
 
 

@@ -57,7 +57,7 @@ def test_upcoming_deadlines_stops_at_the_limit_and_keeps_sources_without_one(
     finally:
         _SOURCES.remove(legacy)
 
-    assert [d.label for d in found] == ["Legacy source", "Embargo ends"]
+    assert [d.label for d in found] == ["Legacy source", "Every participant: the embargo ends"]
     assert found[1].case == cases[0]
 
 

@@ -400,7 +400,9 @@ def test_the_triage_page_shows_the_calibrated_score_the_label_and_the_reasons(
     page = client_for(coordinator).get(f"/reports/{report.pk}/").content.decode()
 
     assert f"{best.percent}%" in page and "likely duplicate" in page
-    assert "CWE-23 is a child of CWE-22" in page and "shared terms" in page
+    # The reasons in plain words, next to the score (cases.triage.plain_reasons).
+    assert "Weakness: CWE-23 is a child of CWE-22." in page
+    assert "The texts share distinctive words" in page or "The texts are somewhat alike" in page
     assert page.count(">likely duplicate</span>") == 1
 
 

@@ -226,6 +226,24 @@ def test_maintainer_cannot_add_or_remove_participants(
 
 # --------------------------------------------------------------------------- vulnerabilities
 
+
+def affected_rows(*rows: tuple[str, str, str]) -> dict[str, str]:
+    """The affected-packages formset as the page posts it: (purl, vers, fixed) rows."""
+    data = {
+        "affected-TOTAL_FORMS": str(len(rows)),
+        "affected-INITIAL_FORMS": "0",
+        "affected-MIN_NUM_FORMS": "0",
+        "affected-MAX_NUM_FORMS": "1000",
+    }
+    for i, (purl, vers, fixed) in enumerate(rows):
+        data |= {
+            f"affected-{i}-purl": purl,
+            f"affected-{i}-vers": vers,
+            f"affected-{i}-fixed": fixed,
+        }
+    return data
+
+
 GOOD_VULN = {
     "title": "Integer overflow in length check",
     "description": "Details.",
@@ -233,8 +251,11 @@ GOOD_VULN = {
     "cvss3_vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N",
     "cvss4_vector": "",
     "cve_id": "cve-2026-12345",
-    "affected": "pkg:pypi/libexample | vers:pypi/>=1.0|<1.4.2 | 1.4.2, 1.3.9\n"
-    "pkg:npm/libexample-js | vers:npm/<3.0.0",
+    **affected_rows(
+        ("pkg:pypi/libexample", "vers:pypi/>=1.0|<1.3.9|>=1.4.0|<1.4.2", "1.4.2, 1.3.9"),
+        ("pkg:npm/libexample-js", "vers:npm/<3.0.0", ""),
+        ("", "", ""),  # an extra empty row, as the page offers: skipped
+    ),
 }
 
 
@@ -247,7 +268,7 @@ def test_maintainer_adds_a_vulnerability(client_for, maintainer, case):
     assert float(vuln.cvss3_score) == 7.5
     affected = list(vuln.affected.values_list("purl", "vers", "fixed_versions"))
     assert affected == [
-        ("pkg:pypi/libexample", "vers:pypi/>=1.0|<1.4.2", ["1.4.2", "1.3.9"]),
+        ("pkg:pypi/libexample", "vers:pypi/>=1.0|<1.3.9|>=1.4.0|<1.4.2", ["1.4.2", "1.3.9"]),
         ("pkg:npm/libexample-js", "vers:npm/<3.0.0", []),
     ]
     assert case.timeline.filter(action="case.vulnerability.added").exists()
@@ -263,9 +284,6 @@ def test_maintainer_adds_a_vulnerability(client_for, maintainer, case):
         ("cvss3_vector", "CVSS:3.1/AV:N"),
         ("cvss3_vector", "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"),
         ("cvss4_vector", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N"),
-        ("affected", "pkg:pypi/ok | vers:pypi/<2\nnot-a-purl | vers:pypi/<1"),
-        ("affected", "pkg:pypi/libexample | >=1.0"),
-        ("affected", "pkg:pypi/libexample@1.0 | vers:pypi/<2"),
     ],
 )
 def test_bad_vulnerability_input_gives_field_errors_and_saves_nothing(
@@ -283,12 +301,27 @@ def test_bad_vulnerability_input_gives_field_errors_and_saves_nothing(
 
 
 @pytest.mark.django_db
-def test_affected_errors_name_the_bad_line(client_for, maintainer, case):
+@pytest.mark.parametrize(
+    "row,field",
+    [
+        (("not-a-purl", "vers:pypi/<1", ""), "purl"),
+        (("pkg:pypi/libexample", ">=1.0", ""), "vers"),
+        (("pkg:pypi/libexample@1.0", "vers:pypi/<2", ""), "purl"),
+    ],
+)
+def test_a_bad_affected_row_gives_an_error_on_its_field_and_saves_nothing(
+    client_for, maintainer, case, row, field
+):
+    before = Vulnerability.objects.count()
     response = client_for(maintainer).post(
         url(case, "cases:vulnerability_add"),
-        {**GOOD_VULN, "affected": "pkg:pypi/ok | vers:pypi/<2\nnot-a-purl | vers:pypi/<1"},
+        {**GOOD_VULN, **affected_rows(("pkg:pypi/ok", "vers:pypi/<2", ""), row)},
     )
-    assert response.context["form"].errors["affected"][0].startswith("Line 2:")
+    assert response.status_code == 400
+    rows = response.context["rows"]
+    assert not rows.forms[0].errors
+    assert field in rows.forms[1].errors
+    assert Vulnerability.objects.count() == before
 
 
 @pytest.mark.django_db
@@ -305,8 +338,9 @@ def test_duplicate_cve_id_is_a_field_error(client_for, coordinator, maintainer, 
 def test_maintainer_edits_a_vulnerability_from_the_current_version(client_for, maintainer, case):
     vuln = case.vulnerabilities.get()
     client = client_for(maintainer)
-    form = client.get(url(case, "cases:vulnerability_edit", vuln.pk)).context["form"]
-    assert "pkg:pypi/libexample" in form.initial["affected"]
+    page = client.get(url(case, "cases:vulnerability_edit", vuln.pk)).context
+    form = page["form"]
+    assert page["rows"].forms[0].initial["purl"] == "pkg:pypi/libexample"
     response = client.post(
         url(case, "cases:vulnerability_edit", vuln.pk),
         {**GOOD_VULN, "version": form.initial["version"]},

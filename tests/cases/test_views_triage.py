@@ -119,8 +119,18 @@ def test_open_case_without_title_is_a_field_error_and_saves_nothing(
 def test_coordinator_merges_a_duplicate_into_an_open_case(
     client_for, coordinator, case, new_report
 ):
-    response = client_for(coordinator).post(
+    client = client_for(coordinator)
+    # First the confirmation page: nothing is merged yet.
+    response = client.post(
         rurl(new_report, "cases:report_merge"), {"reference": case.reference.lower()}
+    )
+    assert response.status_code == 200
+    assert "cases/report_merge_confirm.html" in [t.name for t in response.templates]
+    new_report.refresh_from_db()
+    assert new_report.status == ReportStatus.NEW
+    response = client.post(
+        rurl(new_report, "cases:report_merge"),
+        {"reference": case.reference.lower(), "confirm": "yes"},
     )
     assert response.status_code == 302
     new_report.refresh_from_db()

@@ -12,6 +12,7 @@ from django.utils import timezone
 from cases import services
 from cases.models import Case, Credit, Organisation, Project
 from disclosure.models import Advisory, Embargo, EmbargoState
+from tests.disclosure.disc_factories import release_fix
 
 CVSS31 = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
 CVSS31_MEDIUM = "CVSS:3.1/AV:N/AC:H/PR:N/UI:R/S:U/C:L/I:L/A:N"
@@ -86,6 +87,13 @@ def set_embargo(case: Case, public_at: dt.datetime, state: str = EmbargoState.AC
     return embargo
 
 
+def summarised_draft(case: Case, author: Any, summary: str = "Update libexample.") -> Advisory:
+    """A draft with a summary: "Start" leaves it empty when no vulnerability has a
+    description, and an advisory without one cannot be submitted."""
+    advisory = Advisory.create_for_case(case, author)
+    return advisory.edit(author, expected_version=advisory.version, summary=summary)
+
+
 def approved_advisory(case: Case, author: Any, reviewer: Any, **content: Any) -> Advisory:
     advisory = Advisory.create_for_case(case, author)
     advisory = advisory.edit(
@@ -103,8 +111,21 @@ def approved_advisory(case: Case, author: Any, reviewer: Any, **content: Any) ->
 
 def published_advisory(case: Case, author: Any, reviewer: Any) -> Advisory:
     set_embargo(case, timezone.now() - dt.timedelta(minutes=1), EmbargoState.LIFTED)
+    release_fix(case, author)  # the release gate: the fix is out before the advisory
     advisory = approved_advisory(case, author, reviewer)
     return advisory.publish(reviewer)
+
+
+def revise_and_publish(
+    advisory: Advisory, author: Any, reviewer: Any, *, revision_summary: str, **content: Any
+) -> Advisory:
+    """A reviewed revision: ``author`` edits and submits, ``reviewer`` approves and
+    publishes (the four eyes a revision needs, as the first publication)."""
+    if content:
+        advisory = advisory.edit(author, expected_version=advisory.version, **content)
+    advisory.submit_revision(author, summary=revision_summary)
+    advisory = advisory.approve_change(reviewer)
+    return advisory.publish_change(reviewer)
 
 
 def make_sirt_member(sirt: Organisation, username: str) -> Any:
@@ -119,7 +140,11 @@ def make_sirt_member(sirt: Organisation, username: str) -> Any:
 
 
 def scenario_osv_id(s: Any) -> str:
-    return f"AKR-{s.extra['advisory'].sequence}-1"
+    # The scenario's advisory is a draft: it has no OSV id yet; the first one of the
+    # year is what it would get, and must not answer.
+    from django.conf import settings
+
+    return f"{settings.OSV_ID_PREFIX}-{s.extra['advisory'].year}-0001"
 
 
 def scenario_cve_id(s: Any) -> str:

@@ -62,3 +62,37 @@ def scenario_pre_notification(s: Any) -> PreNotification:
 
 def scenario_calendar_token(s: Any) -> str:
     return services.regenerate_calendar_token(s.users["maintainer"])
+
+
+def release_fix(case: Any, coordinator: Any, *, status: str = "released") -> ReleasePlan:
+    """Give ``case`` a release plan in which every affected project has ``status``
+    (default: released), so the release gate lets its advisory go public.
+
+    Written straight to the rows: a factory for a scenario, not a test of
+    ``update_project_release`` (tests/disclosure/test_release.py has those).
+    """
+    from disclosure.models import ReleaseStatus
+
+    plan = ReleasePlan.objects.filter(case=case).first()
+    if plan is None:
+        plan = services.save_release_plan(
+            case,
+            coordinator,
+            target_at=timezone.now() + dt.timedelta(days=1),
+            expected_version=None,
+        )
+    now = timezone.now()
+    for project in case.projects.all():
+        ProjectRelease.objects.get_or_create(plan=plan, project=project)
+    released = status == ReleaseStatus.RELEASED
+    ProjectRelease.objects.filter(plan=plan).update(
+        status=status,
+        ready_at=now if status != ReleaseStatus.PLANNED else None,
+        released_at=now if released else None,
+    )
+    ReleasePlan.objects.filter(pk=plan.pk).update(
+        fixed_at=now if status != ReleaseStatus.PLANNED else None,
+        released_at=now if released else None,
+    )
+    plan.refresh_from_db()
+    return plan

@@ -16,6 +16,7 @@ from django.utils import timezone
 from disclosure.advisories.publication import publish_due_advisories
 from disclosure.models import Advisory, AdvisoryRevision, AdvisoryState, EmbargoState
 from tests.disclosure.advisory_factories import approved_advisory, set_embargo
+from tests.disclosure.disc_factories import release_fix
 from tests.factories import make_case
 
 LIFT = dt.datetime(2027, 3, 2, 12, 0, tzinfo=dt.UTC)
@@ -25,6 +26,7 @@ LIFT = dt.datetime(2027, 3, 2, 12, 0, tzinfo=dt.UTC)
 def scheduled(case, coordinator, second_coordinator) -> Advisory:
     with time_machine.travel(LIFT - dt.timedelta(days=10), tick=False):
         set_embargo(case, LIFT)
+        release_fix(case, coordinator)  # the release gate holds nothing back here
         return approved_advisory(case, coordinator, second_coordinator).schedule(coordinator)
 
 
@@ -97,6 +99,7 @@ def test_two_workers_at_once_publish_each_advisory_exactly_once(
     for _ in range(3):
         case = make_case(coordinator, project=project, maintainers=maintainer_org)
         set_embargo(case, timezone.now() - dt.timedelta(minutes=1))
+        release_fix(case, coordinator)
         advisories.append(
             approved_advisory(case, coordinator, second_coordinator).schedule(coordinator)
         )

@@ -10,7 +10,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from disclosure.models import Advisory, AdvisoryState
-from tests.disclosure.advisory_factories import approved_advisory, published_advisory, set_embargo
+from tests.disclosure.advisory_factories import (
+    approved_advisory,
+    published_advisory,
+    set_embargo,
+    summarised_draft,
+)
 
 
 def step(client, case, name, advisory, **data):
@@ -60,7 +65,7 @@ def test_editing_saves_the_draft(client_for, case, coordinator):
     assert response.status_code == 302
     advisory.refresh_from_db()
     assert advisory.title == "Better title"
-    assert advisory.references == [{"url": "https://example.org/x", "label": "Fix"}]
+    assert advisory.references == [{"url": "https://example.org/x", "label": "Fix", "type": "web"}]
 
 
 def test_an_edit_from_an_outdated_page_is_refused_with_a_message(
@@ -93,7 +98,7 @@ def test_a_bad_reference_is_a_field_error(client_for, case, coordinator):
 
 
 def test_the_author_cannot_approve_through_the_page(client_for, case, coordinator):
-    advisory = Advisory.create_for_case(case, coordinator).submit(coordinator)
+    advisory = summarised_draft(case, coordinator).submit(coordinator)
 
     response = step(client_for(coordinator), case, "approve", advisory)
 
@@ -105,7 +110,7 @@ def test_the_author_cannot_approve_through_the_page(client_for, case, coordinato
 def test_a_second_coordinator_approves_and_schedules_through_the_page(
     client_for, case, coordinator, second_coordinator
 ):
-    advisory = Advisory.create_for_case(case, coordinator).submit(coordinator)
+    advisory = summarised_draft(case, coordinator).submit(coordinator)
     client = client_for(second_coordinator)
 
     step(client, case, "approve", advisory)
@@ -162,7 +167,7 @@ def test_a_step_from_an_outdated_page_changes_nothing(client_for, case, coordina
 def test_request_changes_without_a_reason_is_refused(
     client_for, case, coordinator, second_coordinator
 ):
-    advisory = Advisory.create_for_case(case, coordinator).submit(coordinator)
+    advisory = summarised_draft(case, coordinator).submit(coordinator)
 
     step(client_for(second_coordinator), case, "request_changes", advisory, reason="")
 
@@ -170,7 +175,7 @@ def test_request_changes_without_a_reason_is_refused(
     assert advisory.state == AdvisoryState.IN_REVIEW
 
 
-def test_a_new_revision_is_published_from_the_revise_page(
+def test_a_new_revision_from_the_revise_page_is_public_once_a_second_coordinator_approves(
     client_for, case, coordinator, second_coordinator
 ):
     advisory = published_advisory(case, coordinator, second_coordinator)
@@ -188,6 +193,15 @@ def test_a_new_revision_is_published_from_the_revise_page(
     )
 
     assert response.status_code == 302
+    advisory.refresh_from_db()
+    assert advisory.revision == 1  # submitted for review, not public
+    assert (
+        "Corrected title" not in client_for(None).get(advisory.get_absolute_url()).content.decode()
+    )
+    reviewer = client_for(second_coordinator)
+    assert step(reviewer, case, "approve", advisory).status_code == 302
+    advisory.refresh_from_db()
+    assert step(reviewer, case, "publish", advisory).status_code == 302
     advisory.refresh_from_db()
     assert advisory.revision == 2
     public_page = client_for(None).get(advisory.get_absolute_url()).content.decode()

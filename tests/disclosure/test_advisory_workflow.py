@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 
 from cases.models import CaseState, StaleEdit, TransitionError
 from disclosure.models import Advisory, AdvisoryState
-from tests.disclosure.advisory_factories import approved_advisory, set_embargo
+from tests.disclosure.advisory_factories import approved_advisory, set_embargo, summarised_draft
+from tests.disclosure.disc_factories import release_fix
 from tests.factories import make_case
 
 
@@ -74,7 +75,7 @@ def test_editing_the_draft_changes_it_and_logs_the_fields(case, coordinator):
     )
 
     assert edited.title == "New title"
-    assert edited.references == [{"url": "https://example.org/fix", "label": "Fix"}]
+    assert edited.references == [{"url": "https://example.org/fix", "label": "Fix", "type": "web"}]
     assert edited.version == advisory.version + 1
     entry = last_entry(case)
     assert entry.action == "case.advisory.edited"
@@ -118,11 +119,13 @@ def test_a_draft_does_not_copy_a_case_title_still_in_a_reporters_wording(case, c
     advisory = Advisory.create_for_case(case, coordinator)
 
     assert case.title not in (advisory.title, advisory.summary)
-    assert advisory.title == advisory.summary == "Vulnerability in libexample"
+    assert advisory.title == "Vulnerability in libexample"
+    # Nor the case summary (internal): no vulnerability has a description yet.
+    assert advisory.summary == ""
 
 
 def test_submitting_puts_the_draft_in_review(case, coordinator):
-    advisory = Advisory.create_for_case(case, coordinator).submit(coordinator)
+    advisory = summarised_draft(case, coordinator).submit(coordinator)
 
     assert advisory.state == AdvisoryState.IN_REVIEW
     assert advisory.submitted_by == coordinator
@@ -132,7 +135,7 @@ def test_submitting_puts_the_draft_in_review(case, coordinator):
 
 
 def test_the_author_cannot_approve_their_own_advisory(case, coordinator):
-    advisory = Advisory.create_for_case(case, coordinator).submit(coordinator)
+    advisory = summarised_draft(case, coordinator).submit(coordinator)
 
     with pytest.raises(TransitionError, match="second coordinator"):
         advisory.approve(coordinator)
@@ -145,7 +148,7 @@ def test_the_author_cannot_approve_their_own_advisory(case, coordinator):
 def test_whoever_submitted_cannot_approve_either(case, coordinator, second_coordinator, sirt):
     from tests.factories import make_user
 
-    advisory = Advisory.create_for_case(case, coordinator)
+    advisory = summarised_draft(case, coordinator)
     advisory = advisory.submit(second_coordinator)
 
     with pytest.raises(TransitionError):
@@ -155,7 +158,7 @@ def test_whoever_submitted_cannot_approve_either(case, coordinator, second_coord
 
 
 def test_a_second_coordinator_approves(case, coordinator, second_coordinator):
-    advisory = Advisory.create_for_case(case, coordinator).submit(coordinator)
+    advisory = summarised_draft(case, coordinator).submit(coordinator)
 
     approved = advisory.approve(second_coordinator)
 
@@ -169,7 +172,7 @@ def test_a_second_coordinator_approves(case, coordinator, second_coordinator):
 def test_requesting_changes_needs_a_reason_and_returns_to_draft(
     case, coordinator, second_coordinator
 ):
-    advisory = Advisory.create_for_case(case, coordinator).submit(coordinator)
+    advisory = summarised_draft(case, coordinator).submit(coordinator)
     with pytest.raises(ValidationError):
         advisory.request_changes(second_coordinator, reason=" ")
 
@@ -182,7 +185,7 @@ def test_requesting_changes_needs_a_reason_and_returns_to_draft(
 
 
 def test_an_advisory_in_review_cannot_be_edited(case, coordinator):
-    advisory = Advisory.create_for_case(case, coordinator).submit(coordinator)
+    advisory = summarised_draft(case, coordinator).submit(coordinator)
 
     with pytest.raises(TransitionError):
         advisory.edit(coordinator, expected_version=advisory.version, title="Sneaky")
@@ -205,10 +208,10 @@ def test_scheduling_an_approved_advisory(case, coordinator, second_coordinator):
     assert last_entry(case).action == "case.advisory.scheduled"
 
 
-def test_withdrawing_drops_the_approval(case, coordinator, second_coordinator):
+def test_recalling_to_draft_drops_the_approval(case, coordinator, second_coordinator):
     advisory = approved_advisory(case, coordinator, second_coordinator).schedule(coordinator)
 
-    withdrawn = advisory.withdraw(coordinator)
+    withdrawn = advisory.recall(coordinator)
 
     assert withdrawn.state == AdvisoryState.DRAFT
     assert withdrawn.reviewer is None
@@ -239,6 +242,7 @@ def test_publishing_freezes_revision_one_and_marks_the_case_published(
     from django.utils import timezone
 
     set_embargo(case, timezone.now() - timedelta(hours=1))
+    release_fix(case, coordinator)  # the release gate: the fix is out first
     case.transition("accept", coordinator)
     case.transition("start", coordinator)
     advisory = approved_advisory(case, coordinator, second_coordinator)
@@ -259,14 +263,15 @@ def test_publishing_freezes_revision_one_and_marks_the_case_published(
 def test_a_later_update_is_a_new_revision_and_the_history_is_kept(
     case, coordinator, second_coordinator
 ):
-    from tests.disclosure.advisory_factories import published_advisory
+    from tests.disclosure.advisory_factories import published_advisory, revise_and_publish
 
     advisory = published_advisory(case, coordinator, second_coordinator)
     first_title = advisory.title
 
-    revised = advisory.revise(
+    revised = revise_and_publish(
+        advisory,
         coordinator,
-        expected_version=advisory.version,
+        second_coordinator,
         revision_summary="Clarify the impact.",
         title="Clearer title",
     )
@@ -298,7 +303,7 @@ def test_a_revision_needs_a_summary(case, coordinator, second_coordinator):
     advisory = published_advisory(case, coordinator, second_coordinator)
 
     with pytest.raises(ValidationError) as excinfo:
-        advisory.publish_revision(coordinator, summary="")
+        advisory.submit_revision(coordinator, summary="")
     assert "revision_summary" in excinfo.value.message_dict
 
 
@@ -319,6 +324,7 @@ def test_submit_schedule_and_publish_announce_themselves_with_ids_only(
     events.subscribe(listen)
     request.addfinalizer(lambda: events.unsubscribe(listen))
     set_embargo(case, timezone.now() - timedelta(minutes=1))
+    release_fix(case, coordinator)
 
     advisory = approved_advisory(case, coordinator, second_coordinator)
     advisory = advisory.schedule(coordinator).publish(None)

@@ -69,7 +69,7 @@ def test_the_partner_is_pre_notified_on_the_one_case_under_embargo(seeded: None)
 def test_the_release_is_planned_with_two_organisations_to_pre_notify(seeded: None) -> None:
     plan = ReleasePlan.objects.get(case__title="Heap buffer overflow in libexample chunked decoder")
     assert plan.target_at == plan.case.embargo.public_at
-    assert plan.project_releases.get().fixed_version == "1.4.2"
+    assert plan.project_releases.get().fixed_versions == ["1.4.2"]
     names = set(
         PreNotification.objects.filter(plan=plan).values_list("organisation__name", flat=True)
     )

@@ -122,7 +122,7 @@ def test_project_release_form_and_service_agree(request, persona, deploy_case, c
         return services.update_project_release(
             release,
             user,
-            fixed_version="1.4.2",
+            fixed_versions=["1.4.2"],
             fix_url="",
             status="ready",
             expected_version=None,
@@ -154,7 +154,7 @@ def test_a_maintainer_of_another_project_cannot_update_this_projects_release(
         services.update_project_release(
             release,
             other_maintainer,
-            fixed_version="",
+            fixed_versions=[],
             fix_url="",
             status="ready",
             expected_version=None,
@@ -171,12 +171,15 @@ def test_deployment_form_and_service_agree(request, persona, deploy_case, partne
     for row in panels.deployments if panels is not None else []:
         case_access = panels.access
         assert (row.organisation in offered) == can_report_deployment(case_access, row.organisation)
+    # "in progress": "deployed" also waits for the release (test_release_gate.py).
     if partner_org in offered:
-        services.report_deployment(deploy_case, user, organisation=partner_org, status="deployed")
+        services.report_deployment(
+            deploy_case, user, organisation=partner_org, status="in_progress"
+        )
     else:
         with pytest.raises(PermissionDenied):
             services.report_deployment(
-                deploy_case, user, organisation=partner_org, status="deployed"
+                deploy_case, user, organisation=partner_org, status="in_progress"
             )
     assert (partner_org in offered) == (persona in ("coordinator", "partner"))
 

@@ -16,6 +16,7 @@ from disclosure import services
 from disclosure.models import DeploymentReport, Embargo, EmbargoProposal, ProposalState
 from disclosure.panels import build_panels
 from tests.disclosure.conftest import MONDAY
+from tests.disclosure.disc_factories import release_fix
 from tests.factories import make_organisation, make_user
 
 UTC = dt.UTC
@@ -143,7 +144,7 @@ def test_maintainer_updates_own_project_release_but_not_another(
     )
     plan = services.save_release_plan(case, coordinator, target_at=None, expected_version=None)
     mine = plan.project_releases.get(project__name="libexample")
-    data = {"fixed_version": "1.4.2", "fix_url": "https://x.example/pr/1", "status": "ready"}
+    data = {"fixed_versions": "1.4.2", "fix_url": "https://x.example/pr/1", "status": "ready"}
 
     assert (
         client_for(other_maintainer)
@@ -154,7 +155,7 @@ def test_maintainer_updates_own_project_release_but_not_another(
     r = client_for(maintainer).post(url("project_release_update", case, mine.pk), data)
     assert r.status_code == 302
     mine.refresh_from_db()
-    assert mine.fixed_version == "1.4.2" and mine.status == "ready"
+    assert mine.fixed_versions == ["1.4.2"] and mine.status == "ready"
 
 
 def test_a_stale_release_edit_is_refused_in_the_page(
@@ -162,7 +163,7 @@ def test_a_stale_release_edit_is_refused_in_the_page(
 ) -> None:
     plan = services.save_release_plan(case, coordinator, target_at=None, expected_version=None)
     release = plan.project_releases.get()
-    data = {"fixed_version": "1", "fix_url": "", "status": "ready", "version": release.version}
+    data = {"fixed_versions": "1.4.2", "fix_url": "", "status": "ready", "version": release.version}
     assert (
         client_for(maintainer)
         .post(url("project_release_update", case, release.pk), data)
@@ -170,7 +171,7 @@ def test_a_stale_release_edit_is_refused_in_the_page(
         == 302
     )
     r = client_for(coordinator).post(
-        url("project_release_update", case, release.pk), {**data, "fixed_version": "2"}
+        url("project_release_update", case, release.pk), {**data, "fixed_versions": "1.4.3"}
     )
     assert r.status_code == 400
     assert b"changed by someone else" in r.content
@@ -184,7 +185,9 @@ def test_partner_reports_deployment_for_their_organisation_only(
     partner_org: Any,
     downstream_org: Any,
     client_for: Any,
+    coordinator: Any,
 ) -> None:
+    release_fix(deploy_case, coordinator)  # "deployed" waits for the release
     c = client_for(partner)
     own = {"organisation": partner_org.pk, "status": "deployed", "note": "done"}
     other = {"organisation": downstream_org.pk, "status": "deployed"}
@@ -208,7 +211,7 @@ def test_release_overview_page(
     )
     page = client_for(partner).get(url("release_overview", deploy_case))
     assert page.status_code == 200
-    assert b"No go" in page.content
+    assert b"No-go" in page.content
     assert b"libexample: the fix is not ready yet." in page.content
     assert client_for(outsider).get(url("release_overview", deploy_case)).status_code == 404
 

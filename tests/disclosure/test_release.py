@@ -19,6 +19,7 @@ from disclosure.models import (
 )
 from disclosure.models.release import working_days_before
 from tests.disclosure.conftest import MONDAY, actions
+from tests.disclosure.disc_factories import release_fix
 from tests.factories import make_case
 
 UTC = dt.UTC
@@ -75,7 +76,7 @@ def test_maintainer_records_fix_and_release_of_their_project(
     services.update_project_release(
         release,
         maintainer,
-        fixed_version="1.4.2",
+        fixed_versions=["1.4.2"],
         fix_url="https://git.example.org/libexample/commit/abc",
         status=ReleaseStatus.READY,
         expected_version=release.version,
@@ -86,7 +87,7 @@ def test_maintainer_records_fix_and_release_of_their_project(
     services.update_project_release(
         release,
         maintainer,
-        fixed_version="1.4.2",
+        fixed_versions=["1.4.2"],
         fix_url="https://git.example.org/libexample/commit/abc",
         status=ReleaseStatus.RELEASED,
         expected_version=release.version,
@@ -105,7 +106,7 @@ def test_maintainer_records_fix_and_release_of_their_project(
         services.update_project_release(
             release,
             maintainer,
-            fixed_version="1.4.2",
+            fixed_versions=["1.4.2"],
             fix_url="",
             status=ReleaseStatus.READY,
             expected_version=release.version,
@@ -118,12 +119,12 @@ def test_released_needs_a_fixed_version(frozen: Any, case: Case, coordinator: An
         services.update_project_release(
             release,
             coordinator,
-            fixed_version="",
+            fixed_versions=[],
             fix_url="",
             status=ReleaseStatus.RELEASED,
             expected_version=None,
         )
-    assert "fixed_version" in err.value.message_dict
+    assert "fixed_versions" in err.value.message_dict
 
 
 def test_a_maintainer_cannot_update_another_projects_release(
@@ -148,7 +149,7 @@ def test_a_maintainer_cannot_update_another_projects_release(
         services.update_project_release(
             libexample,
             other_maintainer,
-            fixed_version="9",
+            fixed_versions=["9"],
             fix_url="",
             status=ReleaseStatus.READY,
             expected_version=None,
@@ -156,7 +157,7 @@ def test_a_maintainer_cannot_update_another_projects_release(
     services.update_project_release(
         fastparse,
         other_maintainer,
-        fixed_version="2.3.1",
+        fixed_versions=None,
         fix_url="",
         status=ReleaseStatus.READY,
         expected_version=None,
@@ -172,18 +173,23 @@ def test_a_stale_project_release_edit_is_refused(
     release = plan_for(case, coordinator).project_releases.get()
     old = release.version
     services.update_project_release(
-        release, maintainer, fixed_version="1", fix_url="", status="ready", expected_version=old
+        release,
+        maintainer,
+        fixed_versions=["1.4.2"],
+        fix_url="",
+        status="ready",
+        expected_version=old,
     )
     with pytest.raises(StaleEdit):
         services.update_project_release(
             release,
             coordinator,
-            fixed_version="2",
+            fixed_versions=["1.4.3"],
             fix_url="",
             status="ready",
             expected_version=old,
         )
-    assert ProjectRelease.objects.get(pk=release.pk).fixed_version == "1"
+    assert ProjectRelease.objects.get(pk=release.pk).fixed_versions == ["1.4.2"]
 
 
 def test_go_no_go_lists_what_is_not_ready(
@@ -204,7 +210,7 @@ def test_go_no_go_lists_what_is_not_ready(
     services.update_project_release(
         release,
         maintainer,
-        fixed_version="1.4.2",
+        fixed_versions=["1.4.2"],
         fix_url="https://git.example.org/pr/1",
         status="ready",
         expected_version=None,
@@ -311,7 +317,7 @@ def test_partner_reports_deployment_and_the_history_is_on_the_timeline(
     services.update_project_release(
         release,
         maintainer,
-        fixed_version="1.4.2",
+        fixed_versions=["1.4.2"],
         fix_url="",
         status="released",
         expected_version=None,
@@ -356,6 +362,7 @@ def test_who_may_report_deployment(
     downstream_org: Any,
     maintainer_org: Any,
 ) -> None:
+    release_fix(deploy_case, coordinator)  # "deployed" needs the fix released
     with pytest.raises(PermissionDenied):  # maintainers have no report_deployment
         services.report_deployment(
             deploy_case, maintainer, organisation=partner_org, status="deployed"
@@ -407,7 +414,7 @@ def test_deadline_queries_for_reminders(
     services.update_project_release(
         release,
         maintainer,
-        fixed_version="1.4.2",
+        fixed_versions=["1.4.2"],
         fix_url="",
         status="released",
         expected_version=None,
@@ -436,9 +443,13 @@ def test_dashboard_lists_release_targets_and_pre_notification_dates(
     plan_for(deploy_case, coordinator)
     services.add_pre_notification(deploy_case, coordinator, organisation=partner_org)
 
-    kinds = [(d.kind, d.at) for d in upcoming_deadlines(partner, days=30)]
+    # The coordinator sees both dates; the partner acts on neither (its own lines:
+    # tests/disclosure/test_deadline_lines.py).
+    kinds = [(d.kind, d.at) for d in upcoming_deadlines(coordinator, days=30)]
     assert ("release", TARGET) in kinds
     assert ("prenotification", dt.datetime(2026, 3, 6, 14, tzinfo=UTC)) in kinds
+    partner_kinds = {d.kind for d in upcoming_deadlines(partner, days=30)}
+    assert "release" not in partner_kinds and "prenotification" not in partner_kinds
     assert upcoming_deadlines(outsider, days=30) == []
 
 

@@ -71,9 +71,15 @@ def test_maintainer_acknowledges_from_the_inbox_and_replies(
 
     page.get_by_role("link", name="Add vulnerability").click()
     page.get_by_label("Title").fill("Second flaw")
-    page.get_by_label("Affected packages").fill("pkg:pypi/libexample | vers:pypi/<2\nnope | x")
+    page.get_by_label("Package (purl)").nth(0).fill("pkg:pypi/libexample")
+    page.get_by_label("Affected versions (vers)").nth(0).fill("vers:pypi/<2")
+    page.get_by_label("Package (purl)").nth(1).fill("nope")
+    page.get_by_label("Affected versions (vers)").nth(1).fill("x")
     page.get_by_role("button", name="Save vulnerability").click()
-    assert page.get_by_text("Line 2:").is_visible()
+    assert page.get_by_text("Not a valid package URL (purl)").is_visible()
+    # No JavaScript needed for a third row.
+    page.get_by_role("button", name="Add a row").click()
+    assert page.get_by_label("Package (purl)").count() == 3
     assert_accessible(page)
     shot(page, "vulnerability errors")
 

@@ -4,6 +4,7 @@ override, a deployment report; every page passes axe-core without serious violat
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from disclosure import services
 from disclosure.models import Embargo, EmbargoPolicy, ProposalState
+from tests.disclosure.disc_factories import release_fix
 from tests.e2e.conftest import assert_accessible, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -73,8 +75,19 @@ def test_partner_reports_deployment_from_the_release_panel(
 
     page.goto(case.get_absolute_url())
     release = page.locator("#release")
-    assert release.get_by_text("No go").is_visible()
+    assert release.get_by_role("heading", name=re.compile("^No-go")).is_visible()
+    # "Deployed" waits for the release: a clear error next to the field.
     release.get_by_text("Report your deployment").click()
+    release.get_by_label("Status").select_option(label="Deployed")
+    release.get_by_role("button", name="Report").click()
+    assert page.get_by_text(re.compile("once the fix is released")).first.is_visible()
+    assert_accessible(page)
+
+    release_fix(case, coordinator)
+    page.goto(case.get_absolute_url())
+    release = page.locator("#release")
+    # Open once the fix is released (the panel opens it for deployers then).
+    assert release.locator("details[open]", has_text="Report your deployment").is_visible()
     release.get_by_label("Status").select_option(label="Deployed")
     release.get_by_role("button", name="Report").click()
 

@@ -199,13 +199,14 @@ def test_two_partners_report_one_flaw_and_it_ends_as_a_public_advisory(
     vulnerability = case.vulnerabilities.get()
     maint.goto(f"/cases/{case.reference}/vulnerabilities/{vulnerability.pk}/edit/")
     maint.get_by_label("CVE id").fill("CVE-2026-31337")
-    maint.get_by_label("Affected packages").fill(
-        "pkg:pypi/libexample | vers:pypi/>=1.0|<1.4.2 | 1.4.2"
-    )
+    # The fixed version recorded on the release plan is the vulnerability's own.
+    assert maint.get_by_label("Fixed in").first.input_value() == "1.4.2"
+    maint.get_by_label("Affected versions (vers)").first.fill("vers:pypi/>=1.0|<1.4.2")
     maint.get_by_role("button", name=re.compile("Save")).click()
     maint.wait_for_load_state()
     vulnerability.refresh_from_db()
     assert vulnerability.cve_id == "CVE-2026-31337"
+    assert vulnerability.affected.get().fixed_versions == ["1.4.2"]
     shot(maint, "fix and release recorded")
 
     # The partner reports that its fleet runs the fixed version.
@@ -222,6 +223,14 @@ def test_two_partners_report_one_flaw_and_it_ends_as_a_public_advisory(
     # -- 4. The advisory: drafted by the coordinator, approved by a second one.
     coord.goto(case.get_absolute_url())
     coord.get_by_role("button", name="Start the advisory").click()
+    coord.wait_for_load_state()
+    # The draft copies nothing internal: the coordinator writes the summary, previews
+    # the public page from the unsaved form, then saves.
+    coord.get_by_label("Summary").fill("Update libexample to the fixed release.")
+    coord.get_by_role("button", name="Preview").click()
+    coord.wait_for_load_state()
+    assert coord.get_by_text("Preview of the public page (not saved)").is_visible()
+    coord.get_by_role("button", name="Save draft").click()
     coord.wait_for_load_state()
     coord.goto(case.get_absolute_url())
     coord.get_by_role("button", name="Submit for review").click()

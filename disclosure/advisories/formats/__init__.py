@@ -3,8 +3,9 @@
 Each module has ``render(advisory, *, preview=False) -> dict``. Without ``preview``
 it renders the frozen content of the latest published revision (and refuses an
 unpublished advisory with ``LookupError``); with it, the working copy as a draft,
-for the participants' preview. This package holds what the formats share: URLs,
-dates, purl-type mappings and the translation of vers ranges into events.
+for the participants' preview. This package holds what the formats share: URLs
+and dates; ``affected.py`` is the one model of affected ranges, fixes, package
+names and reference types that all three are translated from.
 """
 
 from __future__ import annotations
@@ -12,52 +13,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
-from packageurl import PackageURL
-from univers.version_range import VersionRange
-
-# purl type -> OSV ecosystem (https://ossf.github.io/osv-schema/#affectedpackage-field).
-OSV_ECOSYSTEMS = {
-    "pypi": "PyPI",
-    "npm": "npm",
-    "maven": "Maven",
-    "golang": "Go",
-    "cargo": "crates.io",
-    "gem": "RubyGems",
-    "nuget": "NuGet",
-    "composer": "Packagist",
-    "hex": "Hex",
-    "pub": "Pub",
-    "cran": "CRAN",
-    "hackage": "Hackage",
-    "swift": "SwiftURL",
-    "conan": "ConanCenter",
-    "github": "GitHub Actions",
-    "deb": "Debian",
-    "apk": "Alpine",
-}
-# Ecosystems whose versions are SemVer 2.0: OSV then compares them as SEMVER.
-SEMVER_TYPES = frozenset({"golang", "cargo"})
-# purl type -> the package registry a CVE record names in ``collectionURL``.
-# The values are the ones the CVE schema lists as examples, so consumers know them.
-COLLECTION_URLS = {
-    "pypi": "https://pypi.python.org",
-    "npm": "https://registry.npmjs.org",
-    "maven": "https://repo.maven.apache.org/maven2",
-    "golang": "https://golang.org/pkg",
-    "cargo": "https://crates.io",
-    "gem": "https://rubygems.org",
-    "nuget": "https://nuget.org/packages",
-    "composer": "https://packagist.org",
-    "hex": "https://repo.hex.pm",
-    "pub": "https://pub.dev",
-    "cran": "https://cran.r-project.org",
-    "hackage": "https://hackage.haskell.org",
-}
 
 
 def absolute(path: str) -> str:
@@ -103,70 +62,9 @@ def dumps(document: dict[str, Any]) -> bytes:
     return (json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode()
 
 
-def purl_parts(purl: str) -> tuple[str, str, str]:
-    """(type, OSV-style package name, name) of a purl."""
-    p = PackageURL.from_string(purl)
-    if p.type == "maven" and p.namespace:
-        full = f"{p.namespace}:{p.name}"
-    elif p.namespace:
-        full = f"{p.namespace}/{p.name}"
-    else:
-        full = p.name
-    return p.type, full, p.name
-
-
-@dataclass
-class Segment:
-    """One stretch of affected versions: [introduced, fixed) or [introduced, last_affected]."""
-
-    introduced: str = "0"
-    fixed: str | None = None
-    last_affected: str | None = None
-
-
-@dataclass
-class VersionEvents:
-    segments: list[Segment] = field(default_factory=list)
-    exact: list[str] = field(default_factory=list)
-    # Constraints OSV and CVE cannot express exactly (``>`` and ``!=``), kept for the record.
-    approximations: list[str] = field(default_factory=list)
-
-
-def version_events(vers: str, fixed_versions: list[str]) -> VersionEvents:
-    """Turn a vers range (and the known fixed versions) into affected segments."""
-    events = VersionEvents()
-    constraints = []
-    if vers:
-        try:
-            constraints = VersionRange.from_string(vers).constraints
-        except Exception:  # univers raises many types; a stored range was validated
-            events.approximations.append(vers)
-    open_segment: Segment | None = None
-    for c in constraints:
-        version = c.version.string if c.version is not None else ""
-        if c.comparator == "*":
-            open_segment = Segment("0")
-            events.segments.append(open_segment)
-        elif c.comparator in (">=", ">"):
-            if c.comparator == ">":
-                events.approximations.append(f">{version}")
-            if open_segment is None:
-                open_segment = Segment(version)
-                events.segments.append(open_segment)
-        elif c.comparator in ("<", "<="):
-            if open_segment is None:
-                open_segment = Segment("0")
-                events.segments.append(open_segment)
-            if c.comparator == "<":
-                open_segment.fixed = version
-            else:
-                open_segment.last_affected = version
-            open_segment = None
-        elif c.comparator == "=":
-            events.exact.append(version)
-        else:
-            events.approximations.append(f"{c.comparator}{version}")
-    if not constraints and fixed_versions:
-        # No range, only a fix: everything before the lowest fixed version is affected.
-        events.segments.append(Segment("0", fixed=sorted(fixed_versions)[0]))
-    return events
+def workaround_for(content: dict[str, Any], vuln: dict[str, Any]) -> str:
+    """The workarounds that concern one vulnerability: the advisory's general ones
+    (``workarounds``, for every vulnerability) and its own
+    (``Advisory.vulnerability_workarounds``), in that order."""
+    parts = [str(content.get("workarounds") or ""), str(vuln.get("workarounds") or "")]
+    return "\n\n".join(p.strip() for p in parts if p.strip())

@@ -1,4 +1,7 @@
-# Reserved for a change in progress (release gate escalation); filled with its operations when the models change.
+# The release gate's escalation (disclosure/README.md "Release gate"): the new kinds
+# (`escalation.publication_gated`, `release.gate_overridden`, `embargo.overridden`) are
+# codes in `kinds.py`, and its once-a-day mark is an ordinary `DeadlineMark` row, so no
+# schema change is needed; kept so the migration graph stays as reserved.
 from django.db import migrations
 
 

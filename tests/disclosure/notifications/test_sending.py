@@ -15,7 +15,7 @@ from django.utils import timezone
 from cases import services
 from cases.models import Case
 from disclosure.notifications import services as notif
-from disclosure.notifications.models import Channel, Notification, Status
+from disclosure.notifications.models import Channel, KindPreference, Notification, Status
 from tests.disclosure.notifications.conftest import emails_to
 
 pytestmark = pytest.mark.django_db
@@ -23,6 +23,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def pending_email(case: Case, coordinator: Any, maintainer: Any) -> Notification:
+    # A comment is digest material by default (quiet by default): this maintainer
+    # chose to have comments mailed at once.
+    KindPreference.objects.create(user=maintainer, kind="comment.posted", email_when="now")
     services.post_comment(case, coordinator, "Ping.")
     (row,) = emails_to(maintainer, "comment.posted")
     # Only this one mail is waiting (not the case's opening notices).

@@ -63,6 +63,15 @@ def schedules() -> list[dict[str, Any]]:
             "minutes": every,
         }
     )
+    # Reports sent without an account and never confirmed, and upload stashes, once
+    # expired (cases/public_intake.py).
+    wanted.append(
+        {
+            "name": "cases.purge_held_intake",
+            "func": "cases.tasks.purge_held_intake",
+            "schedule_type": Schedule.HOURLY,
+        }
+    )
     # The audit chain's signed head, written outside the database (cases/audit.py).
     wanted.append(
         {
