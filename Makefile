@@ -11,7 +11,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/akrites
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test install lint format migrate demo serve bench eval-dedupe clean
+.PHONY: run test install lint format migrate demo serve bench eval-dedupe screenshots clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -71,6 +71,12 @@ EVAL_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/akrites_eval
 DEDUPE_SET ?= ../shared/eval/dedupe
 eval-dedupe: install
 	DATABASE_URL=$(EVAL_DATABASE_URL) $(PY) manage.py eval_dedupe "$(DEDUPE_SET)"
+
+# The README's screenshots (docs/screenshots/), from a fresh demo on a spare port and a
+# temporary data directory (SQLite; `.data/` and a running demo are left alone), taken
+# with Playwright on /usr/bin/chromium as the demo personas. Not part of `make test`.
+screenshots: install
+	$(PY) scripts/screenshots.py
 
 lint: install
 	$(PY) -m ruff check . && $(PY) -m ruff format --check . && $(VENV)/bin/lint-imports \

@@ -408,7 +408,6 @@ def _content(
                 "vendor": org_name[s.project_org[p]],
                 "repository_url": f"https://git.example.org/{s.project_name[p]}",
                 "purls": [s.project_purl[p]],
-                "released_version": c.get("released_version", ""),
             }
             for p in c["projects"]
         ),
@@ -442,6 +441,8 @@ def _content(
                         "repository_url": project["repository_url"],
                     }
                 ],
+                "workarounds": "",
+                "vendor_statuses": [],
                 "credits": [
                     {"name": f"Reporter {c['reporters'][0]}", "kind": "finder", "label": "Finder"}
                 ]
@@ -458,6 +459,7 @@ def _content(
         "summary": summary,
         "details": "",
         "workarounds": "",
+        "vulnerability_workarounds": {},
         "references": [],
         "severity": str(severity),
         "projects": projects,

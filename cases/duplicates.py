@@ -275,9 +275,7 @@ class Pool:
 
 
 def _projects_with_package(package: str) -> list[int]:
-    if connection.vendor == "postgresql":
-        return list(Project.objects.filter(purls__contains=[package]).values_list("pk", flat=True))
-    return [pk for pk, purls in Project.objects.values_list("pk", "purls") if package in purls]
+    return list(Project.objects.listing(package).values_list("pk", flat=True))
 
 
 def _package_scope(finding: Finding) -> list[int] | None:

@@ -13,14 +13,12 @@ README, "Onboarding organisations and projects").
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, models, transaction
@@ -30,12 +28,13 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from cases import access, audit, validators
-from cases.accounts.invitations import _hash
+from cases.accounts import tokens
 from cases.models import Membership, Organisation, Project, Report
 from cases.models.people import OnboardingInvitation
 from cases.types import User
 
 SALT = "akrites.onboarding"
+INVALID = "This invitation link is invalid, used or expired."
 ORGANISATION_FIELDS = ("name", "slug", "kind", "security_contact", "website")
 PROJECT_FIELDS = ("name", "slug", "organisation", "purls", "repository_url")
 
@@ -283,7 +282,7 @@ def projects_matching(purl: str) -> models.QuerySet[Project]:
         package = validators.purl_without_version(purl)
     except ValidationError:
         return Project.objects.none()
-    return Project.objects.filter(purls__contains=[package]).select_related("organisation")
+    return Project.objects.listing(package).select_related("organisation")
 
 
 def project_prefill(report: Report) -> dict[str, Any]:
@@ -340,8 +339,7 @@ def invite_maintainers(
         )
     if errors:
         raise ValidationError(errors)
-    secret = secrets.token_urlsafe(32)
-    token = signing.TimestampSigner(salt=SALT).sign(secret)
+    token, token_hash = tokens.new_token(SALT)
     now = timezone.now()
     with transaction.atomic():
         OnboardingInvitation.objects.filter(
@@ -352,7 +350,7 @@ def invite_maintainers(
         ).update(revoked_at=now)
         invitation = OnboardingInvitation.objects.create(
             email=email,
-            token_hash=_hash(secret),
+            token_hash=token_hash,
             organisation_name=organisation_name,
             organisation_kind=organisation_kind,
             website=website,
@@ -395,16 +393,13 @@ def invite_maintainers(
 
 
 def find_pending(token: str) -> OnboardingInvitation | None:
-    try:
-        secret = signing.TimestampSigner(salt=SALT).unsign(
-            token, max_age=settings.INVITATION_MAX_AGE
-        )
-    except signing.BadSignature:
-        return None
-    invitation = OnboardingInvitation.objects.filter(token_hash=_hash(secret)).first()
-    if invitation is None or not invitation.is_pending:
-        return None
-    return invitation
+    """The pending invitation behind a link, or None (bad signature, expired, used)."""
+    return tokens.find_pending(
+        OnboardingInvitation.objects.all(),
+        token,
+        salt=SALT,
+        max_age=settings.INVITATION_MAX_AGE,
+    )
 
 
 def accept(
@@ -419,11 +414,9 @@ def accept(
     """Create the account, the organisation (the invitee its admin) and the project."""
     found = find_pending(token)
     if found is None:
-        raise ValidationError("This invitation link is invalid, used or expired.")
+        raise ValidationError(INVALID)
     with transaction.atomic():
-        invitation = OnboardingInvitation.objects.select_for_update().get(pk=found.pk)
-        if not invitation.is_pending:
-            raise ValidationError("This invitation link is invalid, used or expired.")
+        invitation = tokens.lock_pending(OnboardingInvitation.objects.all(), found, INVALID)
         name = invitation.organisation_name
         if Organisation.objects.filter(name__iexact=name).exists():
             raise ValidationError(
@@ -434,7 +427,7 @@ def accept(
         while Organisation.objects.filter(slug=slug).exists():
             n += 1
             slug = f"{base}-{n}"
-        user = get_user_model().objects.create_user(
+        user = tokens.create_account(
             username=username,
             email=invitation.email,
             password=password,

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -30,7 +29,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
@@ -40,16 +38,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases import audit, services, upload_stash
+from cases.accounts import tokens
 from cases.models import Report
 from cases.models.reports import HeldUpload, PendingReport
 from cases.ratelimit import SharedWindowThrottle
 from cases.uploads import check_upload
 
 SALT = "akrites.public-report"
-
-
-def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode("ascii")).hexdigest()
+INVALID = "This confirmation link is invalid, used or expired."
 
 
 def normalise_email(email: str) -> str:
@@ -140,8 +136,7 @@ def hold_report(
             raise ValidationError(
                 {"attachments": f"{upload.name}: {' '.join(exc.messages)}"}
             ) from exc
-    secret = secrets.token_urlsafe(32)
-    token = signing.TimestampSigner(salt=SALT).sign(secret)
+    token, token_hash = tokens.new_token(SALT)
     now = timezone.now()
     expires = now + timedelta(seconds=settings.PUBLIC_REPORT_CONFIRM_MAX_AGE)
     with transaction.atomic():
@@ -154,7 +149,7 @@ def hold_report(
             cwe=cwe,
             cvss_vector=cvss_vector,
             wants_credit=wants_credit,
-            token_hash=_hash(secret),
+            token_hash=token_hash,
             created_at=now,
             expires_at=expires,
         )
@@ -209,16 +204,12 @@ def _send_confirmation(held: PendingReport, link: str) -> None:
 
 def find_pending(token: str) -> PendingReport | None:
     """The held report behind a link, or None (bad signature, expired, already used)."""
-    try:
-        secret = signing.TimestampSigner(salt=SALT).unsign(
-            token, max_age=settings.PUBLIC_REPORT_CONFIRM_MAX_AGE
-        )
-    except signing.BadSignature:
-        return None
-    held = PendingReport.objects.filter(token_hash=_hash(secret)).first()
-    if held is None or not held.is_pending:
-        return None
-    return held
+    return tokens.find_pending(
+        PendingReport.objects.all(),
+        token,
+        salt=SALT,
+        max_age=settings.PUBLIC_REPORT_CONFIRM_MAX_AGE,
+    )
 
 
 def suggested_username(email: str) -> str:
@@ -251,15 +242,13 @@ def confirm(
     and no usable password). The link is used up; the held copy is emptied."""
     found = find_pending(token)
     if found is None:
-        raise ValidationError("This confirmation link is invalid, used or expired.")
+        raise ValidationError(INVALID)
     with transaction.atomic():
-        held = PendingReport.objects.select_for_update().get(pk=found.pk)
-        if not held.is_pending:
-            raise ValidationError("This confirmation link is invalid, used or expired.")
+        held = tokens.lock_pending(PendingReport.objects.all(), found, INVALID)
         user = account_for(held.email)
         new_account = user is None
         if user is None:
-            user = get_user_model().objects.create_user(
+            user = tokens.create_account(
                 username=username or suggested_username(held.email),
                 email=held.email,
                 password=password or None,

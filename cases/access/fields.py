@@ -109,7 +109,7 @@ class FieldVisibility:
     def vulnerability_titles(self) -> dict[int, str]:
         """``{vulnerability id: title as this user may read it}`` for the whole case
         (for texts built from the case, such as the advisory draft)."""
-        rows = self.case.vulnerabilities.only("pk", "title", "title_from_report")
+        rows = self.case.vulnerabilities.only("pk", "case", "title", "title_from_report")
         return {v.pk: self.vulnerability_title(v) for v in rows}
 
     def access_panel(self) -> models.QuerySet[Participant]:

@@ -9,14 +9,11 @@ database keeps only the secret's SHA-256.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -25,15 +22,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases import access, audit
+from cases.accounts import tokens
 from cases.accounts.models import Invitation
 from cases.models import Organisation
 from cases.types import User
 
 SALT = "akrites.invitation"
-
-
-def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode("ascii")).hexdigest()
+INVALID = "This invitation link is invalid, used or expired."
 
 
 def invite(
@@ -48,8 +43,7 @@ def invite(
         raise ValidationError(
             {"email": "Someone with this address already has an account: add them instead."}
         )
-    secret = secrets.token_urlsafe(32)
-    token = signing.TimestampSigner(salt=SALT).sign(secret)
+    token, token_hash = tokens.new_token(SALT)
     now = timezone.now()
     with transaction.atomic():
         # A new invitation replaces any pending one for the same address and organisation.
@@ -62,7 +56,7 @@ def invite(
         invitation = Invitation.objects.create(
             organisation=organisation,
             email=email,
-            token_hash=_hash(secret),
+            token_hash=token_hash,
             invited_by=actor,
             created_at=now,
             expires_at=now + timedelta(seconds=settings.INVITATION_MAX_AGE),
@@ -95,18 +89,12 @@ def invite(
 
 def find_pending(token: str) -> Invitation | None:
     """The pending invitation behind a link, or None (bad signature, expired, used)."""
-    try:
-        secret = signing.TimestampSigner(salt=SALT).unsign(
-            token, max_age=settings.INVITATION_MAX_AGE
-        )
-    except signing.BadSignature:
-        return None
-    invitation = (
-        Invitation.objects.select_related("organisation").filter(token_hash=_hash(secret)).first()
+    return tokens.find_pending(
+        Invitation.objects.select_related("organisation"),
+        token,
+        salt=SALT,
+        max_age=settings.INVITATION_MAX_AGE,
     )
-    if invitation is None or not invitation.is_pending:
-        return None
-    return invitation
 
 
 def accept(
@@ -121,12 +109,10 @@ def accept(
     """Create the invitee's account and membership; the link is used up."""
     found = find_pending(token)
     if found is None:
-        raise ValidationError("This invitation link is invalid, used or expired.")
+        raise ValidationError(INVALID)
     with transaction.atomic():
-        invitation = Invitation.objects.select_for_update().get(pk=found.pk)
-        if not invitation.is_pending:
-            raise ValidationError("This invitation link is invalid, used or expired.")
-        user = get_user_model().objects.create_user(
+        invitation = tokens.lock_pending(Invitation.objects.all(), found, INVALID)
+        user = tokens.create_account(
             username=username,
             email=invitation.email,
             password=password,

@@ -6,8 +6,10 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from cases.models.common import PendingInvitationMixin
 
-class Invitation(models.Model):
+
+class Invitation(PendingInvitationMixin, models.Model):
     """A single-use, expiring invitation to join an organisation.
 
     The link carries a signed random token; only its SHA-256 is stored, so a copy of the
@@ -39,11 +41,3 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"Invitation of {self.email} to {self.organisation}"
-
-    @property
-    def is_pending(self) -> bool:
-        return (
-            self.accepted_at is None
-            and self.revoked_at is None
-            and self.expires_at > timezone.now()
-        )

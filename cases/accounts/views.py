@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -22,6 +25,8 @@ from cases.accounts.forms import (
 )
 from cases.accounts.models import Invitation
 from cases.types import AuthenticatedHttpRequest
+
+BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -171,14 +176,30 @@ def invitation_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     return redirect(reverse("accounts:invitation_list"))
 
 
-def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
-    invitation = invitations.find_pending(token)
+def accept_invitation_page(
+    request: HttpRequest,
+    token: str,
+    *,
+    find_pending: Callable[[str], Any],
+    accept: Callable[..., Any],
+    template: str,
+    accepted: Callable[[Any, Any], HttpResponse],
+    refusal_on_form: bool = False,
+) -> HttpResponse:
+    """The page behind an invitation link (``invitations``, ``cases.onboarding``).
+
+    A link that is not pending (``find_pending`` gives None) is the invalid-link page.
+    A valid form is given to ``accept``; the new account is signed in and
+    ``accepted(invitation, user)`` answers. ``accept`` refusing is the invalid-link
+    page, or, with ``refusal_on_form``, an error on the form.
+    """
+    invitation = find_pending(token)
     if invitation is None:
         return render(request, "accounts/invitation_invalid.html", status=404)
     form = AcceptInvitationForm(invitation.email, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = invitations.accept(
+            user = accept(
                 token,
                 username=form.cleaned_data["username"],
                 password=form.cleaned_data["password1"],
@@ -186,16 +207,33 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                 last_name=form.cleaned_data["last_name"],
                 request=request,
             )
-        except ValidationError:
-            return render(request, "accounts/invitation_invalid.html", status=404)
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        except ValidationError as exc:
+            if not refusal_on_form:
+                return render(request, "accounts/invitation_invalid.html", status=404)
+            form.add_error(None, exc)
+        else:
+            login(request, user, backend=BACKEND)
+            return accepted(invitation, user)
+    return render(
+        request,
+        template,
+        {"form": form, "invitation": invitation},
+        status=400 if form.errors else 200,
+    )
+
+
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    def accepted(invitation: Invitation, user: Any) -> HttpResponse:
         messages.success(request, f"Welcome to {invitation.organisation.name}.")
         if mfa.requires_second_factor(user):
             return redirect(reverse("accounts:2fa"))
         return redirect(reverse("cases:home"))
-    return render(
+
+    return accept_invitation_page(
         request,
-        "accounts/invitation_accept.html",
-        {"form": form, "invitation": invitation},
-        status=400 if form.errors else 200,
+        token,
+        find_pending=invitations.find_pending,
+        accept=invitations.accept,
+        template="accounts/invitation_accept.html",
+        accepted=accepted,
     )

@@ -1,9 +1,14 @@
 """What the models of several topics (and apps) share: the errors a state change
-raises, and the gap-free per-year counter behind case references and advisory ids."""
+raises, the gap-free per-year counter behind case references and advisory ids, and
+the pending state of invitations."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Protocol
+
 from django.db import models
+from django.utils import timezone
 
 
 class TransitionError(Exception):
@@ -16,6 +21,26 @@ class StaleEdit(Exception):
     message = (
         "This was changed by someone else since you opened it. Reload and apply your edit again."
     )
+
+
+class _InvitationDates(Protocol):
+    accepted_at: datetime | None
+    revoked_at: datetime | None
+    expires_at: datetime
+
+
+class PendingInvitationMixin:
+    """``is_pending`` of an invitation row (``accounts.Invitation``,
+    ``OnboardingInvitation``): not accepted, not revoked, not expired. No fields, so
+    mixing it in changes no table."""
+
+    @property
+    def is_pending(self: _InvitationDates) -> bool:
+        return (
+            self.accepted_at is None
+            and self.revoked_at is None
+            and self.expires_at > timezone.now()
+        )
 
 
 class YearCounter(models.Model):

@@ -6,9 +6,10 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
+from cases.models.common import PendingInvitationMixin
 from cases.types import User
 
 
@@ -116,6 +117,19 @@ class Profile(models.Model):
         return f"Profile of {self.user}"
 
 
+class ProjectQuerySet(models.QuerySet):
+    def listing(self, package: str) -> ProjectQuerySet:
+        """The projects whose ``purls`` list ``package`` (a purl without version).
+
+        PostgreSQL answers from the JSON containment operator; SQLite (the demo) has no
+        such lookup, so the ids are found in Python over the project table."""
+        if connection.vendor == "postgresql":
+            return self.filter(purls__contains=[package])
+        return self.filter(
+            pk__in=[pk for pk, purls in self.values_list("pk", "purls") if package in purls]
+        )
+
+
 class Project(models.Model):
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=80, unique=True)
@@ -129,6 +143,8 @@ class Project(models.Model):
     # Package URLs without version, e.g. ["pkg:pypi/libexample"].
     purls = models.JSONField(default=list, blank=True)
 
+    objects = ProjectQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
 
@@ -136,7 +152,7 @@ class Project(models.Model):
         return self.name
 
 
-class OnboardingInvitation(models.Model):
+class OnboardingInvitation(PendingInvitationMixin, models.Model):
     """An invitation to the security contact of an organisation that is not in the
     portal yet (``cases.onboarding``): accepting it creates the organisation (and the
     project it maintains, when given), its first admin being the invitee.
@@ -177,11 +193,3 @@ class OnboardingInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"Onboarding invitation of {self.email} for {self.organisation_name}"
-
-    @property
-    def is_pending(self) -> bool:
-        return (
-            self.accepted_at is None
-            and self.revoked_at is None
-            and self.expires_at > timezone.now()
-        )

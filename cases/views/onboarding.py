@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -15,14 +14,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cases import access, onboarding
-from cases.accounts.forms import AcceptInvitationForm
+from cases.accounts.views import accept_invitation_page
 from cases.forms_onboarding import OnboardingInviteForm, OrganisationForm, ProjectForm
 from cases.models import Organisation, Project, Report
 from cases.models.people import OnboardingInvitation
 from cases.types import AuthenticatedHttpRequest
 from cases.views._helpers import add_service_errors, paginate
-
-BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def _form_page(
@@ -205,32 +202,19 @@ def onboarding_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 
 @require_http_methods(["GET", "POST"])
 def onboarding_accept(request: HttpRequest, token: str) -> HttpResponse:
-    invitation = onboarding.find_pending(token)
-    if invitation is None:
-        return render(request, "accounts/invitation_invalid.html", status=404)
-    form = AcceptInvitationForm(invitation.email, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = onboarding.accept(
-                token,
-                username=form.cleaned_data["username"],
-                password=form.cleaned_data["password1"],
-                first_name=form.cleaned_data["first_name"],
-                last_name=form.cleaned_data["last_name"],
-                request=request,
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            login(request, user, backend=BACKEND)
-            messages.success(
-                request,
-                f"Welcome: {invitation.organisation_name} is registered and you are its admin.",
-            )
-            return redirect("cases:home")
-    return render(
+    def accepted(invitation: OnboardingInvitation, user: Any) -> HttpResponse:
+        messages.success(
+            request,
+            f"Welcome: {invitation.organisation_name} is registered and you are its admin.",
+        )
+        return redirect("cases:home")
+
+    return accept_invitation_page(
         request,
-        "cases/onboarding_accept.html",
-        {"invitation": invitation, "form": form},
-        status=400 if form.errors else 200,
+        token,
+        find_pending=onboarding.find_pending,
+        accept=onboarding.accept,
+        template="cases/onboarding_accept.html",
+        accepted=accepted,
+        refusal_on_form=True,
     )

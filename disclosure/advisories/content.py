@@ -89,7 +89,12 @@ def build_content(
         if v.get("osv_id")
     }
     if osv_ids is None:
-        osv_ids = dict(advisory.osv_ids.values_list("vulnerability_id", "osv_id"))
+        # An unsaved advisory (a preview of what a new one would say) has no ids yet.
+        osv_ids = (
+            dict(advisory.osv_ids.values_list("vulnerability_id", "osv_id"))
+            if advisory.pk is not None
+            else {}
+        )
     known_ids.update(osv_ids)
     # What the vendors marked public (disclosure/advisories/vendor_statements.py).
     vendor_statuses = vendor_statements.public_vendor_statements(case)

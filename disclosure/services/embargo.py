@@ -215,7 +215,7 @@ def propose_date(
                 "agreed_for": own_row.pk if own_row is not None else None,
             },
         )
-        events.emit("embargo.proposed", case_id=case.pk, proposal_id=proposal.pk)
+        events.emit("embargo.proposed", case_id=case.pk, proposal_id=proposal.pk, actor_id=actor.pk)
         case.touch()
     return proposal
 

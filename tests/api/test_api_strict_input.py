@@ -87,7 +87,8 @@ def test_a_proposal_response_with_a_comment_that_is_not_text_is_a_field_error(
     )
 
     assert fields_of(response) == {"comment": ["Not a valid string."]}
-    assert not ProposalResponse.objects.exists()
+    # Only the proposer's own agreement, recorded with the proposal.
+    assert not ProposalResponse.objects.filter(user=partner).exists()
 
 
 def test_a_proposal_response_with_a_text_comment_is_taken(proposal: Any, partner: Any) -> None:
@@ -100,7 +101,7 @@ def test_a_proposal_response_with_a_text_comment_is_taken(proposal: Any, partner
     )
 
     assert response.status_code == 200, response.json()
-    assert ProposalResponse.objects.get().comment == "Too early for us."
+    assert ProposalResponse.objects.get(user=partner).comment == "Too early for us."
 
 
 def test_a_proposal_whose_reason_is_a_number_is_a_field_error(

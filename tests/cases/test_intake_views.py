@@ -71,7 +71,7 @@ def test_sending_the_same_report_twice_stores_it_once(client_for: Any, outsider:
     assert "already sent this report" in response.content.decode()
 
 
-def test_triage_lists_candidates_with_score_reasons_and_merges_in_one_click(
+def test_triage_lists_candidates_with_score_reasons_and_merges_after_confirmation(
     client_for: Any, case: Case, coordinator: Any
 ) -> None:
     second = make_report(
@@ -79,10 +79,17 @@ def test_triage_lists_candidates_with_score_reasons_and_merges_in_one_click(
     )
     client = client_for(coordinator)
     page = client.get(f"/reports/{second.pk}/").content.decode()
-    assert case.reference in page and "same package pkg:pypi/libexample" in page
-    assert f'value="{case.reference}"' in page  # the one-click merge form
+    assert case.reference in page and "Same package (pkg:pypi/libexample" in page
+    assert f'value="{case.reference}"' in page  # the candidate's merge form
 
-    response = client.post(f"/reports/{second.pk}/merge/", {"reference": case.reference})
+    asked = client.post(f"/reports/{second.pk}/merge/", {"reference": case.reference})
+    assert asked.status_code == 200 and "confirm" in asked.content.decode()
+    second.refresh_from_db()
+    assert second.status != ReportStatus.DUPLICATE  # nothing merged before confirming
+
+    response = client.post(
+        f"/reports/{second.pk}/merge/", {"reference": case.reference, "confirm": "yes"}
+    )
 
     assert response.status_code == 302
     second.refresh_from_db()

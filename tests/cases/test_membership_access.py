@@ -29,7 +29,13 @@ from cases import access, access_check, memberships, services
 from cases.accounts import invitations
 from cases.models import AuditEvent, Case, CaseGroupObjectPermission, Membership, Organisation
 from cases.tokens import create_token
-from disclosure.notifications.models import Channel, Notification, Status
+from disclosure.notifications.models import (
+    Channel,
+    EmailWhen,
+    KindPreference,
+    Notification,
+    Status,
+)
 from disclosure.notifications.services import send_all_pending
 from tests.access_drift import assert_no_access_drift
 from tests.factories import make_organisation, make_user
@@ -101,6 +107,10 @@ def assert_locked_out(person: Person, case: Case, coordinator: Any) -> None:
 def _with_pending_mail(person: Person, case: Case, coordinator: Any) -> None:
     """The person can read the case and a notification email about it is queued."""
     assert person.statuses(case) == (200, 200)
+    # Comments wait for the daily digest by default; this person wants them at once.
+    KindPreference.objects.update_or_create(
+        user=person.user, kind="comment.posted", defaults={"email_when": EmailWhen.NOW}
+    )
     services.post_comment(case, coordinator, "Before the removal.")
     assert Notification.objects.filter(
         recipient=person.user, case=case, channel=Channel.EMAIL, status=Status.PENDING

@@ -16,6 +16,7 @@ from tests.disclosure.advisory_factories import (
     set_embargo,
     summarised_draft,
 )
+from tests.disclosure.disc_factories import release_fix
 
 
 def step(client, case, name, advisory, **data):
@@ -140,6 +141,7 @@ def test_publish_now_is_refused_while_the_embargo_holds(
 
 def test_publish_now_once_the_embargo_has_lifted(client_for, case, coordinator, second_coordinator):
     set_embargo(case, timezone.now() - dt.timedelta(minutes=5))
+    release_fix(case, coordinator)  # the release gate: nothing goes public before the fix
     advisory = approved_advisory(case, coordinator, second_coordinator).schedule(coordinator)
     client = client_for(coordinator)
 

@@ -234,6 +234,9 @@ def test_approve_button_and_service_agree_for_author_and_second_coordinator(
 ):
     second = make_sirt_member(sirt, "coordinator_two")
     advisory = advisory_services.start_advisory(case, coordinator)
+    advisory = advisory_services.edit_advisory(
+        advisory, coordinator, expected_version=advisory.version, summary="What happened."
+    )
     advisory = advisory_services.take_step(advisory, coordinator, "submit")
 
     assert not _panel_for(case, coordinator)["can_approve"]

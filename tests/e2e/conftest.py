@@ -137,3 +137,59 @@ def sign_in(page: Any, user: Any, password: str = PASSWORD) -> None:
         page.get_by_role("button", name="Verify").click()
         page.wait_for_load_state()
     assert "/login/" not in page.url, f"sign-in of {user} failed: {page.url}"
+
+
+# --------------------------------------------------------------------------- shared steps
+
+
+def open_details(scope: Any, summary: str) -> Any:
+    """Open the ``<details>`` whose summary reads ``summary``; returns it."""
+    details = scope.locator("details", has=scope.page.get_by_text(summary, exact=True))
+    details.evaluate("d => { d.open = true; }")
+    return details
+
+
+def confirmation_path(address: str) -> str:
+    """The path of the confirmation link last mailed to ``address`` (locmem outbox:
+    ``live_server`` runs in this process)."""
+    from django.core import mail
+
+    message = [m for m in mail.outbox if m.to == [address]][-1]
+    link = re.search(r"https?://[^/\s]+(/report/confirm/\S+/)", str(message.body))
+    assert link, message.body
+    return link.group(1)
+
+
+def give_not_affected_status(
+    page: Any, organisation: str, product: str, statement: str, justification: str
+) -> None:
+    """On the case page: the organisation's status "not affected", with a VEX
+    justification and a public statement, through the vendor status form."""
+    panel = page.locator("#vendor-status")
+    panel.get_by_role(
+        "link", name=re.compile(f"Give the status of {re.escape(organisation)}")
+    ).click()
+    page.get_by_label("Not affected", exact=True).check()
+    page.get_by_label(re.compile("Justification")).select_option(justification)
+    page.get_by_label("Product", exact=True).fill(product)
+    page.get_by_label("Statement", exact=True).fill(statement)
+    page.get_by_label("Publish this status and statement in the advisory").check()
+    page.get_by_role("button", name="Save status").click()
+    assert page.get_by_text(
+        f"The status of {organisation} on this vulnerability was saved."
+    ).is_visible()
+
+
+def csaf_vendor_status(document: dict[str, Any]) -> tuple[set[str], dict[str, str], list[str]]:
+    """Of a CSAF document's one vulnerability: the names of the products known not
+    affected, the notes by title, and the flag labels."""
+    [vulnerability] = document["vulnerabilities"]
+    names = {
+        leaf["product"]["product_id"]: leaf["product"]["name"]
+        for vendor in document["product_tree"]["branches"]
+        for product in vendor["branches"]
+        for leaf in product["branches"]
+    }
+    not_affected = {names[i] for i in vulnerability["product_status"].get("known_not_affected", [])}
+    notes = {n["title"]: n["text"] for n in vulnerability.get("notes", [])}
+    return not_affected, notes, [f["label"] for f in vulnerability.get("flags", [])]

@@ -33,7 +33,8 @@ def test_a_collapsed_panel_is_remembered_and_the_toggle_works_by_keyboard(
 
     page.reload()
     timeline = page.locator("section[aria-labelledby='timeline-heading']")
-    toggle = timeline.get_by_role("button", name="Expand")
+    toggle = timeline.locator("button.panel-toggle")
+    assert toggle.inner_text() == "Expand"
     assert toggle.get_attribute("aria-expanded") == "false"
     assert timeline.locator(".panel-body").is_hidden()
     # Other panels were left open.

@@ -15,17 +15,11 @@ from cases.models import Case
 from disclosure.models import AdvisoryState, EmbargoState, PublicationOverride
 from tests.disclosure.advisory_factories import approved_advisory, set_embargo
 from tests.disclosure.disc_factories import release_fix
-from tests.e2e.conftest import assert_accessible, sign_in
+from tests.e2e.conftest import assert_accessible, open_details, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 REASON = "Exploited in the wild; the configuration workaround protects users now."
-
-
-def open_details(scope: Any, summary: str) -> Any:
-    details = scope.locator("details", has=scope.page.get_by_text(summary, exact=True))
-    details.evaluate("d => { d.open = true; }")
-    return details
 
 
 def test_coordinator_overrides_the_release_gate_with_a_reason_and_publishes(

@@ -1,5 +1,8 @@
-"""The main journey of issue 7 in a real browser, from two partners' API calls to the
-public advisory, against ``live_server`` on PostgreSQL.
+"""The main journey (issues 7, 13 and 15) in a real browser, from an anonymous report
+through the public page to the public advisory and its CSAF file, against
+``live_server`` on PostgreSQL: a partner's duplicate merged after confirmation, the
+release gate saying No-go until the fix is released, a partner's vendor status
+("not affected") that the published CSAF carries, and a second coordinator's review.
 
 Each step asserts what the person sees and saves a screenshot under tests/artifacts/;
 the main pages pass axe-core (no serious or critical violations). The embargo lifts
@@ -17,11 +20,19 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.utils import timezone
 
 from cases.models import Case, Organisation, Report
 from cases.tokens import create_token
-from tests.e2e.conftest import assert_accessible, sign_in
+from tests.e2e.conftest import (
+    assert_accessible,
+    confirmation_path,
+    csaf_vendor_status,
+    give_not_affected_status,
+    open_details,
+    sign_in,
+)
 from tests.factories import make_organisation, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -45,6 +56,9 @@ SAME_FLAW = {
 }
 
 
+STATEMENT = "The gateway never calls the vulnerable chunked decoder."
+
+
 def api_client(playwright: Any, base_url: str, user: Any) -> Any:
     """A partner's program: an API token from the profile, then plain HTTP."""
     _, secret = create_token(user, name="scanner", days=30)
@@ -64,18 +78,29 @@ def submit(api: Any, finding: dict[str, str]) -> dict[str, Any]:
     return response.json()
 
 
-def open_details(scope: Any, summary: str) -> Any:
-    """Open the ``<details>`` whose summary reads ``summary``; returns it."""
-    details = scope.locator("details", has=scope.page.get_by_text(summary, exact=True))
-    details.evaluate("d => { d.open = true; }")
-    return details
-
-
 def expect_message(page: Any, text: str | re.Pattern[str]) -> None:
     assert page.get_by_text(text).first.is_visible(), f"no message {text!r} on {page.url}"
 
 
-def test_two_partners_report_one_flaw_and_it_ends_as_a_public_advisory(
+def report_anonymously(page: Any, address: str, finding: dict[str, str]) -> None:
+    """The public "Report a vulnerability" page, reached from the sign-in page."""
+    page.goto("/login/")
+    page.get_by_role("main").get_by_role("link", name="Report a vulnerability").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/report/")
+    page.get_by_label("Your e-mail address").fill(address)
+    page.get_by_label("Title").fill(finding["title"])
+    page.get_by_label("Description").fill(finding["description"])
+    page.get_by_label("Package (purl)").fill(finding["purl"])
+    page.get_by_label("Affected versions (vers)").fill(finding["vers"])
+    page.get_by_label("CWE").fill(finding["cwe"])
+    page.get_by_label("CVSS vector").fill(finding["cvss_vector"])
+    page.get_by_role("button", name="Send report").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name="Check your e-mail").is_visible()
+
+
+def test_an_anonymous_report_ends_as_a_public_advisory_with_a_vendor_status(
     playwright_instance: Any,
     live_server: Any,
     new_page: Any,
@@ -88,16 +113,34 @@ def test_two_partners_report_one_flaw_and_it_ends_as_a_public_advisory(
     partner: Any,
     partner_org: Organisation,
 ) -> None:
+    cache.clear()  # the public page's throttles count in the cache
     scanner_org = make_organisation(Organisation.Kind.PARTNER, name="Scanner Inc")
     partner2 = make_user("partner2", organisation=scanner_org)
-    anonymous = new_page()
 
-    # -- 1. Two partners submit the same flaw through the API.
-    first = submit(api_client(playwright_instance, live_server.url, partner), FLAW)
+    # -- 1. Someone without an account reports through the public page and confirms
+    #       the address with the link the e-mail brings; the report enters triage.
+    finder = new_page()
+    report_anonymously(finder, "finder@example.net", FLAW)
+    assert not Report.objects.exists()  # held until the address is confirmed
+    assert_accessible(finder)
+    shot(finder, "anonymous report sent, check your e-mail")
+    finder.goto(confirmation_path("finder@example.net"))
+    assert finder.get_by_role("heading", name="Confirm your report").is_visible()
+    finder.get_by_label("Username").fill("finder")
+    finder.get_by_label("Password", exact=True).fill("a-long-passphrase-42")
+    finder.get_by_label("Password again").fill("a-long-passphrase-42")
+    finder.get_by_role("button", name="Confirm the report").click()
+    finder.wait_for_load_state()
+    first = Report.objects.get()
+    assert finder.get_by_text(f"report #{first.pk} was received").is_visible()
+    assert first.reporter.username == "finder"
+    shot(finder, "the reporter confirmed and follows the report")
+
+    # A partner's scanner submits the same flaw through the API.
     second = submit(api_client(playwright_instance, live_server.url, partner2), SAME_FLAW)
-    assert first["status"] == "new" and second["status"] == "new"
-    # Neither learns anything about the other's report.
-    assert "partner2" not in json.dumps(first) and "Scanner" not in json.dumps(first)
+    assert second["status"] == "new"
+    # The partner learns nothing about the other report.
+    assert "finder" not in json.dumps(second)
 
     # -- 2. The coordinator signs in (second factor), sees both in triage.
     coord = new_page()
@@ -109,26 +152,30 @@ def test_two_partners_report_one_flaw_and_it_ends_as_a_public_advisory(
     assert_accessible(coord)
     shot(coord, "coordinator dashboard with two reports in triage")
 
-    # The first report: its duplicate is listed; it becomes a case of libexample.
-    coord.goto(f"/reports/{first['id']}/")
+    # The anonymous report: its duplicate is listed; it becomes a case of libexample.
+    coord.goto(f"/reports/{first.pk}/")
     candidates = coord.locator("#dup-heading").locator("..")
     assert candidates.get_by_text(SAME_FLAW["title"]).is_visible()
     assert_accessible(coord)
-    shot(coord, "triage of the first report, its duplicate listed")
+    shot(coord, "triage of the anonymous report, its duplicate listed")
     coord.get_by_label("libexample").check()
     coord.get_by_role("button", name="Open case").click()
     coord.wait_for_load_state()
-    case = Case.objects.get(reports__pk=first["id"])
+    case = Case.objects.get(reports__pk=first.pk)
     assert case.reference in coord.locator("h1").inner_text()
 
-    # The second report: merged into that case with one click.
+    # The partner's report: merged into that case after a confirmation step.
     coord.goto(f"/reports/{second['id']}/")
+    coord.get_by_role("button", name=f"Merge into {case.reference}").click()
+    coord.wait_for_load_state()
+    assert coord.get_by_text("What the merge does").is_visible()
+    assert Report.objects.get(pk=second["id"]).case_id is None  # not yet
     coord.get_by_role("button", name=f"Merge into {case.reference}").click()
     coord.wait_for_load_state()
     assert Report.objects.get(pk=second["id"]).case_id == case.pk
     shot(coord, "the duplicate merged")
 
-    # Invite the libexample maintainers and the first partner's organisation.
+    # Invite the libexample maintainers and the partner's organisation.
     for org, role in ((maintainer_org, "Maintainer"), (partner_org, "Partner")):
         coord.goto(f"/cases/{case.reference}/participants/add/")
         coord.get_by_label("Organisation").select_option(label=org.name)
@@ -143,19 +190,20 @@ def test_two_partners_report_one_flaw_and_it_ends_as_a_public_advisory(
     shot(coord, "case page with maintainers and partner invited")
 
     # Before anything is public, an anonymous visitor learns nothing of the case.
+    anonymous = new_page()
     anonymous.goto(case.get_absolute_url())
     assert "/login/" in anonymous.url
     anonymous.goto("/advisories/")
     assert FLAW["title"] not in anonymous.content()
 
-    # -- 3. The maintainer acknowledges and proposes a public date.
+    # -- 3. The maintainer acknowledges the invitation and proposes a public date.
     maint = new_page()
     sign_in(maint, maintainer)
     maint.goto("/")
     assert maint.get_by_text(case.reference).first.is_visible()
     shot(maint, "maintainer inbox")
     maint.goto(case.get_absolute_url())
-    maint.get_by_role("button", name="Acknowledge").click()
+    maint.get_by_role("button", name="Acknowledge the case invitation").click()
     maint.wait_for_load_state()
     assert case.participants.get(organisation=maintainer_org).acknowledged_at is not None
     public_at = (timezone.now() + dt.timedelta(days=10)).replace(
@@ -183,9 +231,34 @@ def test_two_partners_report_one_flaw_and_it_ends_as_a_public_advisory(
     plan.get_by_label(re.compile("Target release time")).fill(target.strftime("%Y-%m-%dT%H:%M"))
     plan.get_by_role("button", name="Save plan").click()
     coord.wait_for_load_state()
-    shot(coord, "coordinator accepted the date and planned the release")
+    # Nothing is released yet: the release gate says No-go, and why.
+    coord.goto(case.get_absolute_url())
+    gate = coord.locator("#go-no-go")
+    assert gate.get_by_role("heading", name=re.compile("^No-go")).is_visible()
+    shot(coord, "coordinator accepted the date and planned the release, no-go")
 
-    # The maintainer records the fix and the release; a CVE id is assigned.
+    # -- 4. The partner acknowledges and says its product is not affected.
+    part = new_page()
+    sign_in(part, partner)
+    part.goto(case.get_absolute_url())
+    part.get_by_role("button", name="Acknowledge the case invitation").click()
+    part.wait_for_load_state()
+    assert part.locator("#vendor-status").get_by_text("No answer").first.is_visible()
+    give_not_affected_status(
+        part,
+        partner_org.name,
+        product="Edge Gateway",
+        statement=STATEMENT,
+        justification="vulnerable_code_not_in_execute_path",
+    )
+    shot(part, "partner gave its vendor status")
+    coord.goto(case.get_absolute_url())
+    matrix = coord.locator("#vendor-status")
+    assert matrix.get_by_text("Vulnerable code not in execute path").is_visible()
+    assert_accessible(coord)
+    shot(coord, "vendor status matrix")
+
+    # -- 5. The maintainer records the fix and the release; a CVE id is assigned.
     maint.goto(case.get_absolute_url())
     update = open_details(maint.locator("#release"), "Update libexample")
     update.get_by_label("Fixed version").fill("1.4.2")
@@ -196,6 +269,7 @@ def test_two_partners_report_one_flaw_and_it_ends_as_a_public_advisory(
     update.get_by_role("button", name="Save").click()
     maint.wait_for_load_state()
     assert maint.locator("#release").get_by_text("1.4.2").first.is_visible()
+    assert maint.locator("#go-no-go").get_by_role("heading", name=re.compile("^Go")).is_visible()
     vulnerability = case.vulnerabilities.get()
     maint.goto(f"/cases/{case.reference}/vulnerabilities/{vulnerability.pk}/edit/")
     maint.get_by_label("CVE id").fill("CVE-2026-31337")
@@ -210,8 +284,6 @@ def test_two_partners_report_one_flaw_and_it_ends_as_a_public_advisory(
     shot(maint, "fix and release recorded")
 
     # The partner reports that its fleet runs the fixed version.
-    part = new_page()
-    sign_in(part, partner)
     part.goto(case.get_absolute_url())
     deployment = open_details(part.locator("#release"), "Report your deployment")
     deployment.get_by_label("Status").select_option(label="Deployed")
@@ -220,7 +292,7 @@ def test_two_partners_report_one_flaw_and_it_ends_as_a_public_advisory(
     assert case.deployment_reports.get(organisation=partner_org).status == "deployed"
     shot(part, "partner reported deployment")
 
-    # -- 4. The advisory: drafted by the coordinator, approved by a second one.
+    # -- 6. The advisory: drafted by the coordinator, approved by a second one.
     coord.goto(case.get_absolute_url())
     coord.get_by_role("button", name="Start the advisory").click()
     coord.wait_for_load_state()
@@ -235,17 +307,17 @@ def test_two_partners_report_one_flaw_and_it_ends_as_a_public_advisory(
     coord.goto(case.get_absolute_url())
     coord.get_by_role("button", name="Submit for review").click()
     coord.wait_for_load_state()
-    second = new_page()
-    sign_in(second, second_coordinator)
-    second.goto(case.get_absolute_url())
-    second.get_by_role("button", name="Approve").click()
-    second.wait_for_load_state()
-    second.get_by_role("button", name=re.compile("Schedule")).click()
-    second.wait_for_load_state()
+    reviewer = new_page()
+    sign_in(reviewer, second_coordinator)
+    reviewer.goto(case.get_absolute_url())
+    reviewer.get_by_role("button", name="Approve").click()
+    reviewer.wait_for_load_state()
+    reviewer.get_by_role("button", name=re.compile("Schedule")).click()
+    reviewer.wait_for_load_state()
     advisory = case.advisory
     advisory.refresh_from_db()
     assert advisory.state == "scheduled"
-    shot(second, "second coordinator approved and scheduled the advisory")
+    shot(reviewer, "second coordinator approved and scheduled the advisory")
 
     # Until the embargo lifts, the advisory does not exist for the public.
     anonymous.goto("/advisories/")
@@ -267,17 +339,24 @@ def test_two_partners_report_one_flaw_and_it_ends_as_a_public_advisory(
         assert anonymous.get_by_role("heading", level=1).inner_text()
         assert anonymous.get_by_text("CVE-2026-31337").first.is_visible()
         assert anonymous.get_by_role("cell", name="1.4.2").first.is_visible()  # fixed in
-        # Both partners are credited (each agreed when reporting), nobody else.
+        # Both reporters are credited (each agreed when reporting), nobody else.
         credits = anonymous.get_by_text(re.compile("Credits")).first.inner_text()
-        assert re.search(r"\bpartner \(finder\)", credits), credits
+        assert re.search(r"\bfinder \(finder\)", credits), credits
         assert "partner2 (finder)" in credits
         for name in ("CSAF", "OSV", "CVE"):
             assert anonymous.get_by_role("link", name=re.compile(name)).first.is_visible()
         assert_accessible(anonymous)
         shot(anonymous, "public advisory page")
+
+        # -- 7. The published CSAF carries the partner's vendor status.
         csaf = anonymous.request.get(f"/advisories/{advisory.identifier}/csaf.json")
         assert csaf.status == 200
-        assert csaf.json()["document"]["category"] == "csaf_security_advisory"
+        document = csaf.json()
+        assert document["document"]["category"] == "csaf_security_advisory"
+        not_affected, notes, flags = csaf_vendor_status(document)
+        assert f"{partner_org.name} Edge Gateway" in not_affected
+        assert STATEMENT in notes[f"Vendor statement: {partner_org.name}"]
+        assert "vulnerable_code_not_in_execute_path" in flags
 
 
 def test_a_partner_uploads_a_sarif_log_and_the_coordinator_triages_its_findings(
@@ -312,7 +391,8 @@ def test_a_partner_uploads_a_sarif_log_and_the_coordinator_triages_its_findings(
     # -- 1. The partner follows the intake page to the SARIF upload.
     part = new_page()
     sign_in(part, partner)
-    part.get_by_role("link", name="Report a vulnerability").click()
+    nav = part.get_by_role("navigation", name="Main")
+    nav.get_by_role("link", name="Report a vulnerability").click()
     part.wait_for_load_state()
     part.get_by_role("link", name="Upload a SARIF log").click()
     part.wait_for_load_state()
@@ -332,8 +412,9 @@ def test_a_partner_uploads_a_sarif_log_and_the_coordinator_triages_its_findings(
     assert_accessible(part)
     shot(part, "sarif batch queued")
     tasks.process_report_batch(batch.pk)  # as the task cluster would
-    part.wait_for_selector("#batch-progress[value='3']", timeout=15_000)
-    assert part.get_by_role("heading", name="Done").is_visible()
+    # The count may reach 3 one poll before the status says done: wait for "Done".
+    part.get_by_role("heading", name="Done", exact=True).wait_for(timeout=15_000)
+    assert part.locator("#batch-progress").get_attribute("value") == "3"
     assert part.get_by_text("3 of 3 findings processed").is_visible()
     for count in ("2 created", "0 already submitted", "1 rejected"):
         assert part.get_by_text(count).is_visible()

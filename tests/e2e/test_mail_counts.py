@@ -29,19 +29,13 @@ from disclosure.notifications import services as notif
 from disclosure.notifications import sweep
 from disclosure.notifications.models import Channel, Notification
 from tests.disclosure.advisory_factories import approved_advisory, set_embargo
-from tests.e2e.conftest import assert_accessible, sign_in
+from tests.e2e.conftest import assert_accessible, open_details, sign_in
 from tests.factories import make_report
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # Upper bounds per persona for this journey (the measured figures are lower or equal).
 AT_MOST = {"maintainer": 3, "partner": 5, "reporter": 3}
-
-
-def open_details(scope: Any, summary: str) -> Any:
-    details = scope.locator("details", has=scope.page.get_by_text(summary, exact=True))
-    details.evaluate("d => { d.open = true; }")
-    return details
 
 
 def send_everything() -> None:
