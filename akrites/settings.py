@@ -533,6 +533,9 @@ NOTIFY_DIGEST_HOUR = env_int("NOTIFY_DIGEST_HOUR", 7)
 # Days after an organisation joins a case (or a vulnerability is added) before the sweep
 # reminds it, once per vulnerability, to give its vendor status (cases/services/vendor_status.py).
 VENDOR_STATUS_REMINDER_DAYS = env_int("VENDOR_STATUS_REMINDER_DAYS", 7)
+# Days after a release during which the deadline lines (dashboard, case page, calendar)
+# chase a deployer that has not reported; older laggards stay on the release panel.
+DEPLOYMENT_FOLLOW_UP_DAYS = env_int("DEPLOYMENT_FOLLOW_UP_DAYS", 90)
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
 WEBHOOK_DISABLE_AFTER = env_int("WEBHOOK_DISABLE_AFTER", 10)
 # Local receivers (127.0.0.1) only in development and tests; production refuses

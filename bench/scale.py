@@ -36,7 +36,7 @@ from django.utils import timezone
 from bench import BENCH_PASSWORD
 from bench.bulk import Loader
 from cases import duplicates
-from cases.access import COORDINATOR_ONLY, ROLE_ACTIONS
+from cases.access import COORDINATOR_ONLY, ROLE_ACTIONS, VENDOR_ROLES
 from cases.models import (
     AffectedPackage,
     Case,
@@ -56,6 +56,8 @@ from cases.models import (
     ReportStatus,
     Severity,
     TimelineEntry,
+    VendorStatus,
+    VendorStatusValue,
     Vulnerability,
 )
 
@@ -642,6 +644,11 @@ class ScaleSeeder:
         self.org_participants = [
             (ids[k], p[0], p[1], p[3]) for k, p in enumerate(parts) if p[1] is not None
         ]
+        self.vendors_answered = [
+            (p[0], p[1], p[5], p[6])
+            for p in parts
+            if p[1] is not None and p[3] in VENDOR_ROLES and not (len(p) > 7 and p[7])
+        ]
         L.copy(
             Participant,
             [
@@ -779,6 +786,35 @@ class ScaleSeeder:
             ),
         )
 
+    def build_vendor_statuses(self) -> None:
+        """Every vendor of every case has answered for each vulnerability (as everyone
+        has acknowledged): the deadline sweep then finds only the deadlines the
+        disclosure step leaves due, no vendor status reminder."""
+        L = self.loader
+        by_id = {c["id"]: c for c in self.cases}
+        rows = [
+            (vid, org, answered_at, answered_by, by_id[cid]["state"])
+            for cid, org, answered_at, answered_by in self.vendors_answered
+            for vid in by_id[cid]["vulns"]
+        ]
+        public = (CaseState.PUBLISHED, CaseState.CLOSED)
+        ids = L.ids(VendorStatus, len(rows))
+        L.copy(
+            VendorStatus,
+            ["id", "vulnerability_id", "organisation_id", "status", "set_by_id", "set_at"],
+            (
+                (
+                    ids[k],
+                    vid,
+                    org,
+                    VendorStatusValue.FIXED if state in public else VendorStatusValue.AFFECTED,
+                    answered_by,
+                    answered_at,
+                )
+                for k, (vid, org, answered_at, answered_by, state) in enumerate(rows)
+            ),
+        )
+
     def build_discussion(self, comments_per_case: int = 10, timeline_per_case: int = 10) -> None:
         """About 10 comments and 10 timeline entries per case; the large case gets its own."""
         L, rng = self.loader, self.rng
@@ -881,6 +917,7 @@ class ScaleSeeder:
             ("reports", self.build_reports),
             ("participants and grants", self.build_participants_and_grants),
             ("vulnerabilities", self.build_vulnerabilities),
+            ("vendor statuses", self.build_vendor_statuses),
             ("comments and timeline", self.build_discussion),
         ]
         with transaction.atomic():

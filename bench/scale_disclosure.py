@@ -277,6 +277,13 @@ def disclosure_rows(seeder: ScaleSeeder) -> None:
                 " invited_at = %s::timestamptz - %s::interval WHERE id = ANY(%s)",
                 [now, age, pks],
             )
+        # Nor have they said whether they are affected (due in days, not now).
+        cursor.execute(
+            "DELETE FROM cases_vendorstatus vs USING cases_vulnerability v, cases_participant p"
+            " WHERE vs.vulnerability_id = v.id AND p.case_id = v.case_id"
+            " AND p.organisation_id = vs.organisation_id AND p.id = ANY(%s)",
+            [silent[: n_rem + n_esc]],
+        )
 
     # Advisories: published for every public case, with the frozen public content.
     public = [c for c in cases if c["state"] in PUBLIC]

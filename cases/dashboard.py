@@ -255,18 +255,27 @@ def triage_section(user: User, limit: int) -> QueueSection:
 
 def vendor_status_section(user: User, limit: int) -> QueueSection:
     """Vendors (participant organisations) that have not given a status on every
-    vulnerability of an open case, longest asked first (``vendor_status``)."""
-    rows = vendor_status.missing_vendor_statuses(user)
-    count = rows.count()
+    vulnerability of an open case, longest asked first (``vendor_status``). Finding
+    them checks every vendor of every open case (0.2-0.8 s at 100,000 cases), so the
+    SIRT's section is kept for a minute like its other portal-wide figures."""
+
+    def compute() -> tuple[int, list[tuple[str, str, datetime]]]:
+        rows = vendor_status.missing_vendor_statuses(user)
+        found = [
+            (
+                f"{p.case.reference}: {p.organisation.name if p.organisation else ''}",
+                p.case.get_absolute_url() + "#vendor-status",
+                p.invited_at,
+            )
+            for p in rows[:limit]
+        ]
+        return (rows.count() if found else 0), found
+
+    count, found = portal_wide(user, f"vendor_status:{limit}", compute)
     now = timezone.now()
     items = [
-        QueueItem(
-            label=f"{p.case.reference}: {p.organisation.name if p.organisation else ''}",
-            url=p.case.get_absolute_url() + "#vendor-status",
-            since=p.invited_at,
-            detail=f"asked {age_text(p.invited_at, now)} ago",
-        )
-        for p in (rows[:limit] if count else [])
+        QueueItem(label=label, url=url, since=since, detail=f"asked {age_text(since, now)} ago")
+        for label, url, since in found
     ]
     return QueueSection(
         key="vendor_status",

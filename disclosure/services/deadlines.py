@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from cases import access
@@ -177,29 +177,41 @@ def deadline_lines(
     """
     if not user.is_authenticated:
         return []
-    mine = list(
-        Participant.objects.active()
-        .filter(case__in=cases)
-        .filter(participant_rows_q(user))
-        .values_list("case_id", "role", "organisation_id")
-    )
-    my_orgs = {org for _, _, org in mine if org}
+    coordinated: Coordinated
     if access.is_sirt(user):
-        coordinated: QuerySet[Case] | set[int] = cases
+        # Every line of every case: no need to read the SIRT's own participant rows.
+        coordinated, maintained, deployer_cases, my_orgs = EVERY_CASE, set(), set(), set()
     else:
+        mine = list(
+            Participant.objects.active()
+            .filter(case__in=cases)
+            .filter(participant_rows_q(user))
+            .values_list("case_id", "role", "organisation_id")
+        )
+        my_orgs = {org for _, _, org in mine if org}
         coordinated = {c for c, role, _ in mine if role == Role.COORDINATOR}
-    maintained = {c for c, role, _ in mine if role == Role.MAINTAINER}
-    deployer_cases = {c for c, role, _ in mine if role in DEPLOYER_ROLES}
+        maintained = {c for c, role, _ in mine if role == Role.MAINTAINER}
+        deployer_cases = {c for c, role, _ in mine if role in DEPLOYER_ROLES}
     lines: list[DashboardDeadline] = []
     lines += _acknowledgements(user, cases, coordinated, until, limit)
     lines += _release_lines(cases, coordinated, maintained, until, limit)
     lines += _pre_notification_lines(cases, coordinated, my_orgs, until, limit)
-    if coordinated or deployer_cases:
+    if coordinated is EVERY_CASE or coordinated or deployer_cases:
         lines += _deployment_lines(cases, coordinated, my_orgs, until, limit)
     return sorted(lines, key=lambda d: (d.at, d.case.pk, d.label))[:limit]
 
 
-def _case_q(field: str, coordinated: QuerySet[Case] | set[int], extra: Q | None = None) -> Q:
+# The cases whose every line a user sees: ``EVERY_CASE`` (the SIRT: each of ``cases``)
+# or the ids of the cases they coordinate.
+Coordinated = set[int] | None
+EVERY_CASE: Coordinated = None
+
+
+def _case_q(field: str, coordinated: Coordinated, extra: Q | None = None) -> Q:
+    """Rows of the coordinated cases, or matching ``extra``. Every query here is also
+    filtered by ``case__in=cases``: for the SIRT the condition is no condition."""
+    if coordinated is EVERY_CASE:
+        return Q()
     q = Q(**{f"{field}__in": coordinated}) if coordinated else Q(pk__in=[])
     return q | extra if extra is not None else q
 
@@ -207,7 +219,7 @@ def _case_q(field: str, coordinated: QuerySet[Case] | set[int], extra: Q | None 
 def _acknowledgements(
     user: AnyUser,
     cases: QuerySet[Case],
-    coordinated: QuerySet[Case] | set[int],
+    coordinated: Coordinated,
     until: dt.datetime,
     limit: int | None,
 ) -> list[DashboardDeadline]:
@@ -239,12 +251,12 @@ def _acknowledgements(
 
 def _release_lines(
     cases: QuerySet[Case],
-    coordinated: QuerySet[Case] | set[int],
+    coordinated: Coordinated,
     maintained: set[int],
     until: dt.datetime,
     limit: int | None,
 ) -> list[DashboardDeadline]:
-    if not coordinated and not maintained:
+    if coordinated is not EVERY_CASE and not coordinated and not maintained:
         return []
     scope = _case_q("case", coordinated, Q(case__in=maintained))
     embargoes = (
@@ -295,7 +307,7 @@ def _release_lines(
 
 def _pre_notification_lines(
     cases: QuerySet[Case],
-    coordinated: QuerySet[Case] | set[int],
+    coordinated: Coordinated,
     my_orgs: set[int],
     until: dt.datetime,
     limit: int | None,
@@ -313,7 +325,7 @@ def _pre_notification_lines(
         )
         for pn in (
             due.filter(_case_q("plan__case", coordinated)).order_by("notify_at")
-            if coordinated
+            if coordinated is EVERY_CASE or coordinated
             else due.none()
         )[:limit]
         if pn.notify_at is not None  # as filtered above
@@ -339,46 +351,50 @@ def _pre_notification_lines(
 
 def _deployment_lines(
     cases: QuerySet[Case],
-    coordinated: QuerySet[Case] | set[int],
+    coordinated: Coordinated,
     my_orgs: set[int],
     until: dt.datetime,
     limit: int | None,
     after: dt.timedelta = dt.timedelta(days=7),
 ) -> list[DashboardDeadline]:
-    released: dict[int, dt.datetime] = {}
-    plans = {
-        p.case_id: p
-        for p in ReleasePlan.objects.filter(
-            case__in=cases, released_at__isnull=False, released_at__lte=until - after
-        ).select_related("case")
-    }
-    if not plans:
-        return []
-    for case_id, plan in plans.items():
-        assert plan.released_at is not None  # as filtered above
-        released[case_id] = plan.released_at
-    done = set(
-        DeploymentReport.objects.filter(
-            case_id__in=plans,
-            status__in=[DeploymentStatus.DEPLOYED, DeploymentStatus.NOT_AFFECTED],
-        ).values_list("case_id", "organisation_id")
+    """Deployer organisations that have not reported (deployed or not affected) a week
+    after the release, oldest release first, for ``DEPLOYMENT_FOLLOW_UP_DAYS`` after
+    the release: one query over the plans of that window (the ``released_at`` index)."""
+    oldest = timezone.now() - dt.timedelta(days=settings.DEPLOYMENT_FOLLOW_UP_DAYS)
+    done = DeploymentReport.objects.filter(
+        case_id=OuterRef("case_id"),
+        organisation_id=OuterRef("organisation_id"),
+        status__in=[DeploymentStatus.DEPLOYED, DeploymentStatus.NOT_AFFECTED],
     )
-    coordinated_ids = set(plans) if not isinstance(coordinated, set) else coordinated & set(plans)
+    deployers = Participant.objects.active().filter(
+        role__in=DEPLOYER_ROLES, organisation__isnull=False
+    )
+    # One line per (case, organisation): an organisation in two deployer roles is
+    # named by its first row only.
+    earlier = deployers.filter(
+        case_id=OuterRef("case_id"),
+        organisation_id=OuterRef("organisation_id"),
+        pk__lt=OuterRef("pk"),
+    )
     rows = (
-        Participant.objects.active()
-        .filter(case_id__in=plans, role__in=DEPLOYER_ROLES, organisation__isnull=False)
-        .filter(Q(case_id__in=coordinated_ids) | Q(organisation_id__in=my_orgs))
-        .values_list("case_id", "organisation_id", "organisation__name")
-        .distinct()
+        deployers.filter(
+            case__in=cases,
+            case__release_plan__released_at__lte=until - after,
+            case__release_plan__released_at__gt=oldest,
+        )
+        .filter(_case_q("case", coordinated, Q(organisation_id__in=my_orgs)))
+        .exclude(Exists(done))
+        .exclude(Exists(earlier))
+        .select_related("case", "organisation")
+        .annotate(released_at=F("case__release_plan__released_at"))
+        .order_by("released_at", "case_id", "organisation__name")
     )
-    lines = [
+    return [
         DashboardDeadline(
-            plans[case_id].case,
-            f"{name}: report the deployment",
-            released[case_id] + after,
+            p.case,
+            f"{p.organisation.name}: report the deployment",
+            p.released_at + after,
             "deployment",
         )
-        for case_id, org_id, name in rows
-        if (case_id, org_id) not in done
+        for p in rows[:limit]
     ]
-    return sorted(lines, key=lambda d: d.at)[:limit]

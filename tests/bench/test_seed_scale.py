@@ -101,11 +101,6 @@ def test_seed_scale_refuses_a_database_that_already_holds_cases(case: Case) -> N
         call_command("seed_scale", cases=10, verbosity=0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="seed_scale writes no vendor statuses yet, so the sweep also finds their "
-    "reminders (issue 14, open: give the seeded vendors statuses, then remove this mark)",
-)
 def test_the_deadline_sweep_finds_exactly_the_deadlines_the_data_set_leaves_due() -> None:
     from django.db import transaction
 

@@ -85,6 +85,29 @@ def test_after_the_release_a_partner_is_asked_for_its_deployment_report(
     assert not any("report the deployment" in line for line in _lines(maintainer))
 
 
+def test_deployment_reports_are_chased_for_the_follow_up_days_after_the_release(
+    frozen: Any,
+    deploy_case: Case,
+    coordinator: Any,
+    partner: Any,
+    partner_org: Any,
+    settings: Any,
+) -> None:
+    release_fix(deploy_case, coordinator)
+    line = f"{partner_org.name}: report the deployment"
+    plan = type(deploy_case.release_plan).objects.get(case=deploy_case)
+    released_at = plan.released_at
+    assert released_at is not None
+
+    settings.DEPLOYMENT_FOLLOW_UP_DAYS = 90
+    type(plan).objects.filter(pk=plan.pk).update(released_at=released_at - dt.timedelta(days=89))
+    assert line in _lines(partner) and line in _lines(coordinator)
+
+    # Past the follow-up window the dashboard stops chasing it (the release panel keeps it).
+    type(plan).objects.filter(pk=plan.pk).update(released_at=released_at - dt.timedelta(days=91))
+    assert line not in _lines(partner) and line not in _lines(coordinator)
+
+
 def test_the_case_page_shows_the_same_lines(
     frozen: Any,
     deploy_case: Case,
