@@ -388,6 +388,9 @@ REPORT_BATCH_INLINE_MAX = env_int("REPORT_BATCH_INLINE_MAX", 50)
 DUPLICATE_READING_MINUTES = env_int("DUPLICATE_READING_MINUTES", 30)
 # How long the SIRT dashboard's portal-wide counts are kept (cases/dashboard.py).
 DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 60)
+# How long a rendered case page fragment is kept at most (cases/page_cache.py: a change
+# to the case makes a new one at once; this bounds names and code changes); 0: never.
+CASE_PAGE_CACHE_SECONDS = env_int("CASE_PAGE_CACHE_SECONDS", 300)
 # The SIRT's first-response target for a new report (the work queue marks older ones):
 # the OpenSSF guide for maintainers asks for an acknowledgement within 1-2 days.
 TRIAGE_FIRST_RESPONSE_HOURS = env_int("TRIAGE_FIRST_RESPONSE_HOURS", 48)

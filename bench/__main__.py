@@ -35,6 +35,7 @@ HUGE_SCENARIOS = ",".join(
         "maintainer_case_list_api",
         "partner_api_cursor_pages",
         "ordinary_case_detail",
+        "ordinary_case_detail_uncached",
         "large_case_detail",
     ]
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cases import audit, batches, public_intake
+from cases import audit, batches, page_cache, public_intake
 
 
 def process_report_batch(batch_id: int) -> None:
@@ -33,3 +33,9 @@ def purge_held_intake() -> int:
     """Scheduled (``setup_schedules``, hourly): reports sent without an account and never
     confirmed, and upload stashes, past their expiry (``public_intake.purge``)."""
     return sum(public_intake.purge().values())
+
+
+def prune_case_changes() -> int:
+    """Scheduled (``setup_schedules``, hourly): change rows of the case page's cache
+    stamps older than an hour, except each case's newest (``page_cache.prune``)."""
+    return page_cache.prune()

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models, transaction
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -365,6 +366,14 @@ class Participant(models.Model):
                 name="unique_active_user_participant",
             ),
         ]
+        indexes = [
+            # The vendor status reminders read organisations that joined in a window.
+            models.Index(
+                fields=["invited_at"],
+                condition=Q(organisation__isnull=False, removed_at__isnull=True),
+                name="participant_vendor_invited",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.display_name} ({self.get_role_display()}) in {self.case_id}"
@@ -424,3 +433,24 @@ class CaseAccessRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} viewed {self.what} of {self.case_id}"
+
+
+class CaseChange(models.Model):
+    """One row per write to a case or to anything its page shows, written by database
+    triggers (``cases/page_cache.py`` installs them on every ``migrate``), never by code.
+
+    The case page keeps its rendered panels in the cache under a key that includes the
+    count and sum of these rows' ids for the case: any committed write changes both, so
+    a panel is never served after what it shows has changed. Rows are insert-only (no
+    lock on the case row, so no new lock order between writers); ``prune_case_changes``
+    keeps only each case's newest row after an hour."""
+
+    # No foreign key: a trigger of a row deleted with its case may still write here.
+    case_id = models.BigIntegerField()
+    at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        indexes = [models.Index(fields=["case_id", "id"], name="case_change_case_id")]
+
+    def __str__(self) -> str:
+        return f"change {self.pk} of case {self.case_id}"

@@ -41,6 +41,8 @@ class Vulnerability(models.Model):
                 fields=["cve_id"], condition=~Q(cve_id=""), name="unique_cve_id"
             )
         ]
+        # The vendor status reminders read vulnerabilities added in a window.
+        indexes = [models.Index(fields=["created_at"], name="vulnerability_created")]
 
     def __str__(self) -> str:
         return self.cve_id or self.title

@@ -337,12 +337,13 @@ def vendor_reminders_due(
     )
     if not case_ids:
         return []
-    since: dict[tuple[int, int], dt.datetime] = {}
+    # case -> organisation -> when it first joined the case in a vendor role
+    since: dict[int, dict[int, dt.datetime]] = {}
     for case_id, org_id, invited_at in vendors.filter(case_id__in=case_ids).values_list(
         "case_id", "organisation_id", "invited_at"
     ):
-        key = (case_id, org_id)
-        since[key] = min(invited_at, since.get(key, invited_at))
+        orgs = since.setdefault(case_id, {})
+        orgs[org_id] = min(invited_at, orgs.get(org_id, invited_at))
     answered = set(
         VendorStatus.objects.filter(vulnerability__case_id__in=case_ids).values_list(
             "vulnerability_id", "organisation_id"
@@ -352,8 +353,8 @@ def vendor_reminders_due(
     for vuln_id, case_id, created_at in Vulnerability.objects.filter(
         case_id__in=case_ids
     ).values_list("pk", "case_id", "created_at"):
-        for (c, org_id), joined_at in since.items():
-            if c != case_id or (vuln_id, org_id) in answered:
+        for org_id, joined_at in since.get(case_id, {}).items():
+            if (vuln_id, org_id) in answered:
                 continue
             due_at = max(joined_at, created_at) + after
             if lower + after < due_at <= now:

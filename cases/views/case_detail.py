@@ -15,6 +15,7 @@ from cases import access, audit, services
 from cases.access import CaseAccess, get_case_for
 from cases.forms import AttachmentForm, CommentForm, DuplicateCaseForm, TransitionForm
 from cases.models import TRANSITION_LABELS, Case, CaseState, TransitionError
+from cases.page_cache import CasePageCache
 from cases.types import AuthenticatedHttpRequest
 from cases.views._helpers import add_service_errors, private_file_response, safe_next
 
@@ -93,10 +94,22 @@ def detail_context(
         context["transition_form"] = TransitionForm()
         if case.state in MERGEABLE_STATES:
             context["duplicate_form"] = duplicate_form or DuplicateCaseForm(user=user, case=case)
-    if case_access.can("view_access_log"):
-        context["access_panel"] = case_access.access_panel()
-        context["access_records"] = case_access.access_records()[:100]
+    context.update(_access_log_context(case_access))
     return context
+
+
+def _access_log_context(case_access: CaseAccess) -> dict[str, Any]:
+    """The access record panel: rendered on every view (each view writes it)."""
+    if not case_access.can("view_access_log"):
+        return {}
+    return {
+        "access_panel": case_access.access_panel(),
+        "access_records": case_access.access_records()[:100],
+    }
+
+
+# The cached parts of the case page (``{% case_fragment %}`` in case_detail.html).
+FRAGMENTS = ("header", "body")
 
 
 @login_required
@@ -104,7 +117,14 @@ def detail_context(
 def case_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case, case_access = get_case_for(request.user, reference)
     services.record_view(case, request.user, "detail")
-    return render(request, "cases/case_detail.html", detail_context(request, case, case_access))
+    page_cache = CasePageCache(request, case, case_access)
+    if page_cache.fetch(FRAGMENTS):
+        # Every cached part is there and current: only what is rendered on each view.
+        context = {"case": case, "access": case_access, **_access_log_context(case_access)}
+    else:
+        context = detail_context(request, case, case_access)
+    context["page_cache"] = page_cache
+    return render(request, "cases/case_detail.html", context)
 
 
 @login_required

@@ -1,14 +1,8 @@
-# Speed (issue 14): the deployment deadlines walk released plans oldest first.
-from django.db import migrations, models
+# Reserved for a change in progress (speed); filled with its operations when the models change.
+from django.db import migrations
 
 
 class Migration(migrations.Migration):
     dependencies = [("disclosure", "0008_fixed_version_once")]
 
-    operations = [
-        migrations.AlterField(
-            model_name="releaseplan",
-            name="released_at",
-            field=models.DateTimeField(blank=True, db_index=True, null=True),
-        ),
-    ]
+    operations = []

@@ -54,8 +54,7 @@ class ReleasePlan(models.Model):
     proposed_at = models.DateTimeField(null=True, blank=True)
     # Derived by the services when every project is ready / released (for metrics).
     fixed_at = models.DateTimeField(null=True, blank=True)
-    # Indexed: the deployment deadlines walk released plans oldest first.
-    released_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    released_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     version = models.PositiveIntegerField(default=1)

@@ -13,8 +13,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.db import connection
+from django.db.models import BooleanField, F, Func, Q
 
 from cases import access
 from cases.models import (
@@ -25,6 +29,41 @@ from cases.models import (
     Participant,
     ParticipantRole,
 )
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.models.sql.compiler import SQLCompiler
+
+
+class _AnyId(Func):
+    """``<column> = ANY(<one bigint[] parameter>)``: what ``<column> IN (...)`` means to
+    PostgreSQL, without one placeholder per id (thousands of them cost more Python, in
+    Django's lookups and psycopg's query splitting, than the query itself)."""
+
+    output_field = BooleanField()
+
+    def __init__(self, field: str, ids: Iterable[int]) -> None:
+        super().__init__(F(field))
+        self.array = "{" + ",".join(str(int(i)) for i in ids) + "}"
+
+    def as_sql(
+        self,
+        compiler: SQLCompiler,
+        connection: BaseDatabaseWrapper,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> tuple[str, tuple[str | int, ...]]:
+        sql, params = compiler.compile(self.get_source_expressions()[0])
+        return f"{sql} = ANY(%s::bigint[])", (*params, self.array)
+
+
+def id_in(field: str, ids: Iterable[int]) -> Q:
+    """A filter for ``field__in=ids`` that stays cheap with thousands of ids."""
+    if connection.vendor == "postgresql":
+        return Q(_AnyId(field, ids))
+    return Q(**{f"{field}__in": list(ids)})
 
 
 @dataclass
@@ -99,38 +138,43 @@ def audiences(case_ids: Iterable[int]) -> dict[int, CaseAudience]:
     result = {cid: CaseAudience(case_id=cid, sirt=sirt, viewers=set(sirt)) for cid in case_ids}
     participants = list(
         Participant.objects.active()
-        .filter(case_id__in=case_ids)
+        .filter(id_in("case_id", case_ids))
         .values_list("pk", "case_id", "organisation_id", "user_id", "role")
     )
     org_ids = {p[2] for p in participants if p[2]} | sirt_orgs
     members: dict[int, set[int]] = defaultdict(set)
     for org_id, user_id in Membership.objects.filter(
-        organisation_id__in=org_ids, user__is_active=True
+        id_in("organisation_id", org_ids), user__is_active=True
     ).values_list("organisation_id", "user_id"):
         members[org_id].add(user_id)
-    group_to_org = dict(Organisation.objects.filter(pk__in=org_ids).values_list("group_id", "pk"))
+    group_to_org = dict(
+        Organisation.objects.filter(id_in("pk", org_ids)).values_list("group_id", "pk")
+    )
+    # The cases' grants, whatever the group or user (by the index on the case), keeping
+    # those of the organisations and active users above: a filter on the groups or
+    # users in SQL chose their index and read all their grants on every case.
+    view_case = Permission.objects.filter(
+        codename="view_case", content_type__app_label="cases"
+    ).values("pk")
     grants = CaseGroupObjectPermission.objects.filter(
-        content_object_id__in=case_ids,
-        permission__codename="view_case",
-        permission__content_type__app_label="cases",
-        group_id__in=list(group_to_org),
+        id_in("content_object_id", case_ids), permission_id__in=view_case
     ).values_list("content_object_id", "group_id")
     for case_id, group_id in grants:
-        org_id = group_to_org[group_id]
-        result[case_id].visible_orgs.add(org_id)
-        result[case_id].viewers |= members[org_id]
+        granted = group_to_org.get(group_id)
+        if granted is None:
+            continue
+        result[case_id].visible_orgs.add(granted)
+        result[case_id].viewers |= members[granted]
     active_users = set(
         get_user_model()
-        .objects.filter(is_active=True, pk__in=[p[3] for p in participants if p[3]])
+        .objects.filter(id_in("pk", {p[3] for p in participants if p[3]}), is_active=True)
         .values_list("pk", flat=True)
     )
     for case_id, user_id in CaseUserObjectPermission.objects.filter(
-        content_object_id__in=case_ids,
-        permission__codename="view_case",
-        permission__content_type__app_label="cases",
-        user_id__in=active_users,
+        id_in("content_object_id", case_ids), permission_id__in=view_case
     ).values_list("content_object_id", "user_id"):
-        result[case_id].viewers.add(user_id)
+        if user_id in active_users:
+            result[case_id].viewers.add(user_id)
     for pk, case_id, org_id, user_id, role in participants:
         aud = result[case_id]
         users = set(members[org_id]) if org_id else ({user_id} & active_users)
@@ -140,8 +184,11 @@ def audiences(case_ids: Iterable[int]) -> dict[int, CaseAudience]:
             aud.org_roles[org_id].add(role)
         for uid in users & aud.viewers:
             aud.roles[uid].add(role)
+    # One mapping for every case (read only: ``organisation()`` intersects, never changes
+    # it); a copy per case cost O(cases x organisations) for a sweep of 500 cases.
+    org_members = dict(members)
     for aud in result.values():
-        aud.org_members = {org: set(m) for org, m in members.items()}
+        aud.org_members = org_members
         # SIRT organisations see every case, like their members.
         aud.visible_orgs |= sirt_orgs
         for org in sirt_orgs:

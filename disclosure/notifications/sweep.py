@@ -514,13 +514,14 @@ def run(now: dt.datetime | None = None) -> int:
 def sweep(now: dt.datetime | None = None) -> int:
     """Find every due deadline and write its reminders; returns the deadlines handled."""
     now = now or timezone.now()
-    handled = 0
-    for rule in RULES:
-        due = rule(now)
-        if not due:
-            continue
-        with transaction.atomic():
-            handled += _write(due, now)
+    # Every rule first, then one transaction for all their marks and outbox rows: the
+    # audiences, preferences and roles are read once per sweep, not once per rule. Each
+    # rule has its own mark keys, so no rule's result depends on another's marks.
+    due = [d for rule in RULES for d in rule(now)]
+    if not due:
+        return 0
+    with transaction.atomic():
+        handled = _write(due, now)
     if handled and conf.get("NOTIFY_KICK_SENDER"):
         _kick_sender()
     return handled

@@ -359,7 +359,8 @@ def _deployment_lines(
 ) -> list[DashboardDeadline]:
     """Deployer organisations that have not reported (deployed or not affected) a week
     after the release, oldest release first, for ``DEPLOYMENT_FOLLOW_UP_DAYS`` after
-    the release: one query over the plans of that window (the ``released_at`` index)."""
+    the release: one query over the plans of that window (the partial index on
+    ``released_at``, disclosure/notifications/migrations/0004)."""
     oldest = timezone.now() - dt.timedelta(days=settings.DEPLOYMENT_FOLLOW_UP_DAYS)
     done = DeploymentReport.objects.filter(
         case_id=OuterRef("case_id"),

@@ -53,8 +53,10 @@ def test_a_reporter_still_sees_only_what_the_comment_filter_allows(
 
 
 def test_the_case_page_costs_the_same_queries_with_5_or_300_comments(
-    client_for: Any, coordinator: Any, case: Case, other_project: Any
+    client_for: Any, coordinator: Any, case: Case, other_project: Any, settings: Any
 ) -> None:
+    # The cost of rendering the page (what the cached fragments save: test_page_cache.py).
+    settings.CASE_PAGE_CACHE_SECONDS = 0
     client = client_for(coordinator)
     _comments(case, coordinator, 5)
     client.get(case.get_absolute_url())

@@ -72,6 +72,14 @@ def schedules() -> list[dict[str, Any]]:
             "schedule_type": Schedule.HOURLY,
         }
     )
+    # The change rows behind the case page's cached fragments (cases/page_cache.py).
+    wanted.append(
+        {
+            "name": "cases.prune_case_changes",
+            "func": "cases.tasks.prune_case_changes",
+            "schedule_type": Schedule.HOURLY,
+        }
+    )
     # The audit chain's signed head, written outside the database (cases/audit.py).
     wanted.append(
         {
