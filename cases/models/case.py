@@ -373,6 +373,14 @@ class Participant(models.Model):
                 condition=Q(organisation__isnull=False, removed_at__isnull=True),
                 name="participant_vendor_invited",
             ),
+            # Invitations awaiting acknowledgement, oldest first (deadline lines, sweep):
+            # without the coordinators' rows, which never acknowledge (one per case).
+            models.Index(
+                fields=["invited_at"],
+                condition=Q(acknowledged_at__isnull=True, removed_at__isnull=True)
+                & ~Q(role=ParticipantRole.COORDINATOR),
+                name="participant_awaiting_ack",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,4 +1,4 @@
-# Speed (issue 14): the vendor status reminders' windows (invited_at, created_at) are indexed.
+# Speed (issue 14): deadline windows indexed (vendor status reminders, invitations awaiting acknowledgement).
 
 from django.conf import settings
 from django.db import migrations, models
@@ -17,6 +17,18 @@ class Migration(migrations.Migration):
                 condition=models.Q(("organisation__isnull", False), ("removed_at__isnull", True)),
                 fields=["invited_at"],
                 name="participant_vendor_invited",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="participant",
+            index=models.Index(
+                condition=models.Q(
+                    ("acknowledged_at__isnull", True),
+                    ("removed_at__isnull", True),
+                    models.Q(("role", "coordinator"), _negated=True),
+                ),
+                fields=["invited_at"],
+                name="participant_awaiting_ack",
             ),
         ),
         migrations.AddIndex(
