@@ -48,6 +48,13 @@ def server_env(port: int, **extra: str) -> dict[str, str]:
         GUNICORN_LOG_LEVEL="warning",
         PY=PY,
     )
+    # Several workers need a shared cache (``make serve`` refuses otherwise): Redis as in
+    # production, ``BENCH_REDIS_URL`` (a database of its own); without one, per-worker
+    # caches (the benchmark opens the throttles anyway).
+    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+    if redis_url and "REDIS_URL" not in os.environ:
+        env["REDIS_URL"] = redis_url
+    env.setdefault("ALLOW_LOCAL_CACHE", "1")
     env.update(extra)
     return env
 

@@ -52,15 +52,25 @@ def measure(
     warmup: int = 3,
     count_queries: bool = True,
     check: Callable[[Any], str | None] | None = None,
+    floor: Callable[[int], Any] | None = None,
 ) -> Result:
     """Call ``call(i)`` ``warmup + iterations`` times; time the last ``iterations``.
 
     ``check(returned)`` may return an error text (a 404, a wrong count): the first
-    one stops the scenario, since its timings would measure the wrong thing.
+    one stops the scenario, since its timings would measure the wrong thing. With
+    ``floor``, the floor's request runs before each call and its median is kept in
+    ``extra["floor_ms"]``: a ratio of two medians taken side by side, which the
+    load of a shared machine moves far less than two medians taken minutes apart.
     """
     times: list[float] = []
+    floor_times: list[float] = []
     queries: list[int] = []
     for i in range(warmup + iterations):
+        if floor is not None:
+            started = time.perf_counter()
+            floor(i)
+            if i >= warmup:
+                floor_times.append((time.perf_counter() - started) * 1000)
         ctx = CaptureQueriesContext(connection) if count_queries else None
         if ctx is not None:
             ctx.__enter__()
@@ -86,6 +96,7 @@ def measure(
         iterations=len(times),
         queries_min=min(queries) if queries else None,
         queries_max=max(queries) if queries else None,
+        extra={"floor_ms": round(statistics.median(floor_times), 2)} if floor_times else {},
     )
 
 

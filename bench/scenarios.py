@@ -140,6 +140,9 @@ def run_all(iterations: int, only: set[str] | None = None) -> dict[str, Any]:
 
     run("floor_web", floor_web)
     run("floor_api", floor_api)
+    # The floors again, run side by side with each page they are the floor of
+    # (``measure(floor=...)``): the ratios the targets name come from these pairs.
+    web_floor, api_floor = floor_web()[0], floor_api()[0]
 
     # -- the maintainer's case list: 20 visible cases
     def maintainer_list_web() -> Any:
@@ -152,8 +155,8 @@ def run_all(iterations: int, only: set[str] | None = None) -> dict[str, Any]:
         url = reverse("api:case-list")
         return (lambda i: client.get(url)), ok
 
-    run("maintainer_case_list_web", maintainer_list_web)
-    run("maintainer_case_list_api", maintainer_list_api)
+    run("maintainer_case_list_web", maintainer_list_web, floor=web_floor)
+    run("maintainer_case_list_api", maintainer_list_api, floor=api_floor)
 
     # -- the coordinator's dashboard
     def dashboard() -> Any:
@@ -161,7 +164,7 @@ def run_all(iterations: int, only: set[str] | None = None) -> dict[str, Any]:
         url = reverse("cases:home")
         return (lambda i: client.get(url)), ok
 
-    run("coordinator_dashboard", dashboard)
+    run("coordinator_dashboard", dashboard, floor=web_floor)
 
     # -- the very large case, and an ordinary one for the query count
     def detail(case: Case) -> Callable[[], Any]:
@@ -181,9 +184,9 @@ def run_all(iterations: int, only: set[str] | None = None) -> dict[str, Any]:
         .order_by("-updated_at")
         .first()
     )
-    run("large_case_detail", detail(large))
+    run("large_case_detail", detail(large), floor=web_floor)
     if ordinary is not None:
-        run("ordinary_case_detail", detail(ordinary), n=max(5, iterations // 2))
+        run("ordinary_case_detail", detail(ordinary), n=max(5, iterations // 2), floor=web_floor)
 
     # The same pages rendered in full, as the first view after a change to the case
     # renders them (cases/page_cache.py keeps the fragments until the next change).
@@ -201,12 +204,18 @@ def run_all(iterations: int, only: set[str] | None = None) -> dict[str, Any]:
 
         return without_fragments
 
-    run("large_case_detail_uncached", uncached(detail(large)), n=max(5, iterations // 3))
+    run(
+        "large_case_detail_uncached",
+        uncached(detail(large)),
+        n=max(5, iterations // 3),
+        floor=web_floor,
+    )
     if ordinary is not None:
         run(
             "ordinary_case_detail_uncached",
             uncached(detail(ordinary)),
             n=max(5, iterations // 3),
+            floor=web_floor,
         )
 
     # -- a partner syncing its cases through the API, page after page
@@ -221,7 +230,7 @@ def run_all(iterations: int, only: set[str] | None = None) -> dict[str, Any]:
             pages.append(body["next"])
         return (lambda i: client.get(pages[i % len(pages)])), ok
 
-    run("partner_api_cursor_pages", partner_pages)
+    run("partner_api_cursor_pages", partner_pages, floor=api_floor)
 
     # -- duplicate candidates for a report waiting in triage
     def duplicates() -> Any:

@@ -69,17 +69,22 @@ def _takes_user(source: DeadlineSource) -> bool:
 
 def upcoming_deadlines(user: User, days: int = 14, limit: int | None = None) -> list[Deadline]:
     """Deadlines of the user's visible cases up to ``days`` from now, overdue ones included;
-    with ``limit``, only the ``limit`` soonest (each source fetches no more than that)."""
-    cases = Case.objects.visible_to(user)
-    until = timezone.now() + timedelta(days=days)
-    found: list[Deadline] = []
-    for source in _SOURCES:
-        kwargs: dict[str, Any] = {"limit": limit} if _takes_limit(source) else {}
-        if _takes_user(source):
-            kwargs["user"] = user
-        rows = source(cases, until, **kwargs)
-        found.extend(rows)
-    return sorted(found, key=lambda d: d.at)[:limit]
+    with ``limit``, only the ``limit`` soonest (each source fetches no more than that).
+    The SIRT's lines cover every case and are the same for each coordinator: kept for a
+    minute like its other portal-wide figures (``portal_wide``; the case page's are live)."""
+
+    def compute() -> list[Deadline]:
+        cases = Case.objects.visible_to(user)
+        until = timezone.now() + timedelta(days=days)
+        found: list[Deadline] = []
+        for source in _SOURCES:
+            kwargs: dict[str, Any] = {"limit": limit} if _takes_limit(source) else {}
+            if _takes_user(source):
+                kwargs["user"] = user
+            found.extend(source(cases, until, **kwargs))
+        return sorted(found, key=lambda d: d.at)[:limit]
+
+    return portal_wide(user, f"deadlines:{days}:{limit}", compute)
 
 
 def portal_wide(user: AnyUser, name: str, compute: Callable[[], Any]) -> Any:

@@ -128,3 +128,28 @@ def test_the_case_page_shows_the_same_lines(
     assert f"{maintainer_org.name}: release the fix" not in partner_page
     assert f"{maintainer_org.name}: release the fix by" in maintainer_page
     assert "pre-notification goes out" not in maintainer_page
+
+
+def test_the_sirt_dashboard_lines_are_kept_a_minute_and_everyone_elses_are_live(
+    frozen: Any,
+    deploy_case: Case,
+    coordinator: Any,
+    partner: Any,
+    partner_org: Any,
+    settings: Any,
+) -> None:
+    from django.core.cache import cache
+
+    settings.DASHBOARD_CACHE_SECONDS = 60
+    cache.clear()
+    try:
+        before = _lines(coordinator)
+        _setup(deploy_case, coordinator, partner_org)
+        pre_notification = f"{partner_org.name}: pre-notification goes out"
+
+        assert pre_notification not in _lines(coordinator)  # the SIRT's minute-old lines
+        assert f"{partner_org.name}: acknowledge the case" in _lines(partner)  # live
+        frozen.shift(61)
+        assert pre_notification in _lines(coordinator) and before != _lines(coordinator)
+    finally:
+        cache.clear()
