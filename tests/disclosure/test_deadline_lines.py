@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 
 from cases.dashboard import upcoming_deadlines
 from cases.models import Case
@@ -138,8 +139,6 @@ def test_the_sirt_dashboard_lines_are_kept_a_minute_and_everyone_elses_are_live(
     partner_org: Any,
     settings: Any,
 ) -> None:
-    from django.core.cache import cache
-
     settings.DASHBOARD_CACHE_SECONDS = 60
     cache.clear()
     try:

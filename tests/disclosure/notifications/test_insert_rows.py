@@ -27,27 +27,8 @@ NOW = dt.datetime(2026, 3, 2, 13, 4, 5, 999999, tzinfo=dt.UTC)
 PARIS = dt.datetime(2026, 7, 1, 9, 30, 0, 1, tzinfo=zoneinfo.ZoneInfo("Europe/Paris"))
 WHOLE = dt.datetime(2026, 3, 3, 0, 0, 0, tzinfo=dt.UTC)
 
-STORED = (
-    "kind",
-    "key",
-    "subject",
-    "due_at",
-    "case_id",
-    "recipient_id",
-    "subscription_id",
-    "channel",
-    "escalation",
-    "data",
-    "status",
-    "next_attempt_at",
-    "sent_at",
-    "created_at",
-    "attempts",
-    "last_error",
-    "lease_until",
-    "claim_token",
-    "read_at",
-)
+# What a stored row holds: the written columns and the two every insert sets.
+STORED = (*services.INSERT_FIELDS, "attempts", "last_error")
 
 
 def _row(**values: Any) -> dict[str, Any]:
