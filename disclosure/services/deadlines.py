@@ -94,6 +94,27 @@ def upcoming_pre_notifications(
     ]
 
 
+def unreported_deployers() -> QuerySet[Participant]:
+    """Deployer organisations (first active participant row per case and organisation)
+    that have not reported deployed or not affected: the one rule for the laggards and
+    the dashboard's deployment lines."""
+    deployers = Participant.objects.active().filter(
+        role__in=DEPLOYER_ROLES, organisation__isnull=False
+    )
+    done = DeploymentReport.objects.filter(
+        case_id=OuterRef("case_id"),
+        organisation_id=OuterRef("organisation_id"),
+        status__in=[DeploymentStatus.DEPLOYED, DeploymentStatus.NOT_AFFECTED],
+    )
+    # An organisation in two deployer roles counts once, by its first row.
+    earlier = deployers.filter(
+        case_id=OuterRef("case_id"),
+        organisation_id=OuterRef("organisation_id"),
+        pk__lt=OuterRef("pk"),
+    )
+    return deployers.exclude(Exists(done)).exclude(Exists(earlier))
+
+
 def deployment_laggards(
     cases: QuerySet[Case] | None = None,
     *,
@@ -103,44 +124,25 @@ def deployment_laggards(
     """(case, organisation) pairs released at least ``after`` ago and not yet deployed.
 
     A deployer organisation counts as done when it reported deployed or not affected.
-    ``at`` is the moment the reminder became due (release + ``after``). Two queries.
+    ``at`` is the moment the reminder became due (release + ``after``). One query.
     """
     now = now or timezone.now()
-    plans = ReleasePlan.objects.filter(released_at__lte=now - after)
+    rows = unreported_deployers().filter(case__release_plan__released_at__lte=now - after)
     if cases is not None:
-        plans = plans.filter(case__in=cases)
-    plan_rows = {
-        case_id: (ref, released_at)
-        for case_id, ref, released_at in plans.values_list(
-            "case_id", "case__reference", "released_at"
-        )
-        if released_at is not None  # as filtered above
-    }
-    if not plan_rows:
-        return []
-    done = set(
-        DeploymentReport.objects.filter(
-            case_id__in=plan_rows,
-            status__in=[DeploymentStatus.DEPLOYED, DeploymentStatus.NOT_AFFECTED],
-        ).values_list("case_id", "organisation_id")
-    )
-    pairs = (
-        Participant.objects.active()
-        .filter(case_id__in=plan_rows, role__in=DEPLOYER_ROLES, organisation__isnull=False)
-        .values_list("case_id", "organisation_id")
-        .distinct()
-    )
+        rows = rows.filter(case__in=cases)
     return sorted(
         (
             Deadline(
                 case_id,
-                plan_rows[case_id][0],
+                reference,
                 "deployment.missing",
-                plan_rows[case_id][1] + after,
+                released_at + after,
                 organisation_id=org_id,
             )
-            for case_id, org_id in set(pairs)
-            if (case_id, org_id) not in done
+            for case_id, reference, org_id, released_at in rows.values_list(
+                "case_id", "case__reference", "organisation_id", "case__release_plan__released_at"
+            )
+            if released_at is not None  # as filtered above
         ),
         key=lambda d: (d.at, d.case_id, d.organisation_id or 0),
     )
@@ -362,30 +364,14 @@ def _deployment_lines(
     the release: one query over the plans of that window (the partial index on
     ``released_at``, disclosure/notifications/migrations/0004)."""
     oldest = timezone.now() - dt.timedelta(days=settings.DEPLOYMENT_FOLLOW_UP_DAYS)
-    done = DeploymentReport.objects.filter(
-        case_id=OuterRef("case_id"),
-        organisation_id=OuterRef("organisation_id"),
-        status__in=[DeploymentStatus.DEPLOYED, DeploymentStatus.NOT_AFFECTED],
-    )
-    deployers = Participant.objects.active().filter(
-        role__in=DEPLOYER_ROLES, organisation__isnull=False
-    )
-    # One line per (case, organisation): an organisation in two deployer roles is
-    # named by its first row only.
-    earlier = deployers.filter(
-        case_id=OuterRef("case_id"),
-        organisation_id=OuterRef("organisation_id"),
-        pk__lt=OuterRef("pk"),
-    )
     rows = (
-        deployers.filter(
+        unreported_deployers()
+        .filter(
             case__in=cases,
             case__release_plan__released_at__lte=until - after,
             case__release_plan__released_at__gt=oldest,
         )
         .filter(_case_q("case", coordinated, Q(organisation_id__in=my_orgs)))
-        .exclude(Exists(done))
-        .exclude(Exists(earlier))
         .select_related("case", "organisation")
         .annotate(released_at=F("case__release_plan__released_at"))
         .order_by("released_at", "case_id", "organisation__name")
@@ -398,4 +384,5 @@ def _deployment_lines(
             "deployment",
         )
         for p in rows[:limit]
+        if p.organisation is not None  # deployers are organisations (filtered above)
     ]
